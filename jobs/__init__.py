@@ -1,0 +1,1 @@
+"""Scheduled work: fetching sources, parsing them into observations, extracting facts."""

@@ -1,0 +1,96 @@
+"""The hash chain: canonical JSON of an envelope and SHA-256 over it.
+
+An event's ``hash`` is SHA-256 of the canonical JSON of every other envelope field
+(``prev_hash`` included), so changing any byte of any field, or reordering, breaks the chain.
+Canonical JSON: keys sorted, no whitespace, UTF-8, times in ``service.clock.format_time``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from service.clock import format_time
+from service.errors import IntegrityError
+from service.events import GENESIS_HASH, StoredEvent
+
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def canonical_json(value: Any) -> bytes:
+    """Deterministic JSON bytes of ``value`` (sorted keys, compact, UTF-8)."""
+    return orjson.dumps(value, option=_SORTED)
+
+
+def normalize_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The payload exactly as it will read back from any database (JSON round trip).
+
+    Non-JSON values fail here, at append time, rather than in a later audit.
+    """
+    try:
+        return orjson.loads(orjson.dumps(data, option=_SORTED))  # type: ignore[no-any-return]
+    except TypeError as exc:
+        raise ValueError(f"event data is not JSON-serializable: {exc}") from None
+
+
+def envelope_dict(event: StoredEvent) -> dict[str, Any]:
+    """The envelope as a plain dict with every field (the export line)."""
+    return {
+        "position": event.position,
+        "stream": event.stream,
+        "version": event.version,
+        "type": event.type,
+        "schema": event.schema,
+        "data": event.data,
+        "occurred_at": format_time(event.occurred_at),
+        "recorded_at": format_time(event.recorded_at),
+        "source": event.source.to_dict() if event.source else None,
+        "key": event.key,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def compute_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 hex of the canonical JSON of every field but ``hash``."""
+    body = {name: value for name, value in fields.items() if name != "hash"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def event_hash(event: StoredEvent) -> str:
+    """The hash ``event`` should carry, recomputed from its other fields."""
+    return compute_hash(envelope_dict(event))
+
+
+def verify(events: Iterable[StoredEvent], prev_hash: str = GENESIS_HASH, after: int = 0) -> int:
+    """Check positions run on from ``after`` without a gap and every hash links and recomputes.
+
+    Returns the number of events checked; raises ``IntegrityError`` naming the first bad position.
+    """
+    expected_position = after + 1
+    count = 0
+    for event in events:
+        if event.position != expected_position:
+            raise IntegrityError(
+                f"position {expected_position} is missing (found {event.position} next)",
+                expected_position,
+            )
+        if event.prev_hash != prev_hash:
+            raise IntegrityError(
+                f"position {event.position}: prev_hash does not match the hash of the event "
+                "before it (an event was removed, reordered or altered)",
+                event.position,
+            )
+        if event_hash(event) != event.hash:
+            raise IntegrityError(
+                f"position {event.position}: content does not match its hash "
+                "(the event was altered after it was written)",
+                event.position,
+            )
+        prev_hash = event.hash
+        expected_position += 1
+        count += 1
+    return count

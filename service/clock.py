@@ -1,0 +1,40 @@
+"""Time: one canonical text form and a clock that can be passed in."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """The canonical ISO 8601 text of a moment: UTC, microseconds, explicit offset.
+
+    Fixed width, so the text sorts in time order and hashes the same on every database.
+    """
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse ISO 8601 text (a date alone means midnight UTC) into an aware UTC datetime."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"not an ISO 8601 time: {text!r} (expected e.g. 2025-07-11 or 2025-07-11T08:00:00Z)"
+        ) from None
+    return to_utc(moment)

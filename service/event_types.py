@@ -1,0 +1,107 @@
+"""Event types of the log (DESIGN §3): names, current schema versions and payload fields.
+
+One literal registry a reader can find. Names are past-tense facts and never reused; a shape
+change bumps ``schema`` and adds an upcaster (``service.upcasting``). Streams are named
+``lab:<slug>``, ``model:<slug>``, ``leaderboard:<slug>`` and ``source:<source id>``.
+
+Every extracted fact (release, spec, license, mention) carries ``evidence`` (the sentence it
+was read from) and ``confidence`` (0..1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.errors import SchemaError
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    """The current shape of one event type's payload."""
+
+    name: str
+    schema: int
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+
+_FACT = ("evidence", "confidence")
+
+EVENT_TYPES: dict[str, EventType] = {
+    event_type.name: event_type
+    for event_type in (
+        EventType("LabRegistered", 1, ("slug", "name"), ("aliases", "city", "country")),
+        EventType("LabUpdated", 1, ("slug",), ("name", "aliases", "city", "country")),
+        EventType("ModelRegistered", 1, ("slug", "name"), ("lab", "aliases", "family")),
+        EventType(
+            "ModelReleased",
+            1,
+            ("model", "released_at"),
+            ("open_weights", "license", "repo", "url", *_FACT),
+        ),
+        EventType(
+            "ModelSpecReported",
+            1,
+            ("model",),
+            (
+                "params_total",
+                "params_active",
+                "architecture",
+                "context_length",
+                "modality",
+                *_FACT,
+            ),
+        ),
+        EventType(
+            "ModelLicenseChanged", 1, ("model", "license"), ("open_weights", "previous", *_FACT)
+        ),
+        EventType(
+            "ScoreReported",
+            1,
+            ("model", "leaderboard", "method", "value", "as_of"),
+            (
+                "ci_low",
+                "ci_high",
+                "votes",
+                "rank",
+                "provenance",
+                "open_weights",
+                "license",
+                "name",
+            ),
+        ),
+        EventType("LeaderboardMethodChanged", 1, ("leaderboard", "method"), ("previous",)),
+        EventType("ModelMentioned", 1, ("model", "snippet"), ("item_id", "url", "title", *_FACT)),
+        EventType("DownloadsReported", 1, ("model", "downloads"), ("likes", "repo")),
+        EventType(
+            "ItemObserved",
+            1,
+            ("source_id", "item_id", "sha256"),
+            ("url", "title", "published", "updated", "summary", "kind", "fields"),
+        ),
+        EventType(
+            "ItemRevised",
+            1,
+            ("source_id", "item_id", "sha256"),
+            ("url", "title", "published", "updated", "summary", "kind", "fields", "previous"),
+        ),
+    )
+}
+
+
+def check_payload(type_name: str, schema: int, data: dict[str, Any]) -> None:
+    """Raise ``SchemaError`` unless ``data`` has the current shape of ``type_name``."""
+    event_type = EVENT_TYPES.get(type_name)
+    if event_type is None:
+        raise SchemaError(f"unknown event type {type_name!r}")
+    if schema != event_type.schema:
+        raise SchemaError(
+            f"{type_name} is written at schema {event_type.schema}, not {schema}"
+        )
+    missing = [name for name in event_type.required if name not in data]
+    unknown = sorted(set(data) - set(event_type.required) - set(event_type.optional))
+    if missing or unknown:
+        raise SchemaError(
+            f"{type_name} payload: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}"
+        )

@@ -1,0 +1,1 @@
+"""Projections: state folded from the log, persisted with a checkpoint."""

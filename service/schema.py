@@ -1,0 +1,96 @@
+"""Table definitions: the model that Alembic migrations must match (a test checks they do).
+
+The schema itself is only ever created or changed by ``migrations/``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+from service.clock import to_utc
+
+metadata = sa.MetaData()
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime on every database (SQLite stores naive text, so UTC is restored)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = to_utc(value)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+
+#: JSON text on SQLite, JSONB on PostgreSQL.
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("stream", sa.String(200), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("schema", sa.Integer, nullable=False),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("source", Json, nullable=True),
+    sa.Column("key", sa.String(500), nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("stream", "version", name="uq_events_stream_version"),
+    sa.UniqueConstraint("key", name="uq_events_key"),
+)
+
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+source_state = sa.Table(
+    "source_state",
+    metadata,
+    sa.Column("source_id", sa.String(100), primary_key=True),
+    sa.Column("last_poll_at", UtcDateTime, nullable=True),
+    sa.Column("last_success_at", UtcDateTime, nullable=True),
+    sa.Column("last_status", sa.String(40), nullable=True),
+    sa.Column("http_status", sa.Integer, nullable=True),
+    sa.Column("etag", sa.Text, nullable=True),
+    sa.Column("last_modified", sa.Text, nullable=True),
+    sa.Column("effective_url", sa.Text, nullable=True),
+    sa.Column("redirect_candidate", sa.Text, nullable=True),
+    sa.Column("redirect_seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("consecutive_errors", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("bozo_reason", sa.Text, nullable=True),
+    sa.Column("next_due_at", UtcDateTime, nullable=True),
+    sa.Column("items_seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("events_appended", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("polls", sa.Integer, nullable=False, server_default="0"),
+)
+
+#: Projection of ItemObserved / ItemRevised: the content hash last seen per source item.
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("source_id", sa.String(100), primary_key=True),
+    sa.Column("item_id", sa.String(512), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)

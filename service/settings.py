@@ -1,0 +1,118 @@
+"""Settings: ``config/crownlog.toml``, overridden by ``CROWNLOG_*`` environment variables.
+
+Nested keys use a double underscore in the environment (``[api] port`` is
+``CROWNLOG_API__PORT``). Relative paths written in the file are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from service.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/crownlog.toml")
+ENV_PREFIX = "CROWNLOG_"
+_PATH_KEYS = ("sources", "catalog", "data_dir")
+
+
+class ApiSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    admin_token: SecretStr | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class CrownSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    leaderboard: str = "lmarena-text"
+
+
+class Settings(BaseSettings):
+    """Every setting crownlog reads; see README "Configuration" for each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
+    )
+
+    database_url: str = "sqlite:///data/crownlog.db"
+    sources: Path = Path("config/sources.toml")
+    catalog: Path = Path("config/catalog.toml")
+    data_dir: Path = Path("data")
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    crown: CrownSettings = Field(default_factory=CrownSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment overrides them.
+        return (env_settings, init_settings)
+
+
+def config_path(explicit: str | Path | None = None) -> Path | None:
+    """The config file to read: ``--config``, else ``CROWNLOG_CONFIG``, else the default if present."""
+    chosen = explicit or os.environ.get(ENV_PREFIX + "CONFIG")
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist (from --config or CROWNLOG_CONFIG)")
+        return path
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def load_settings(explicit: str | Path | None = None) -> Settings:
+    """Read and validate the settings; a bad value raises ``ConfigError`` naming key and file."""
+    path = config_path(explicit)
+    values = _read_file(path) if path else {}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            values = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    base = path.resolve().parent
+    for key in _PATH_KEYS:
+        if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
+            values[key] = str(base / values[key])
+    return values
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"])
+        env_name = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
+        origin = (
+            f"environment variable {env_name}"
+            if env_name in os.environ
+            else (str(path) if path else "defaults")
+        )
+        if error["type"] == "extra_forbidden":
+            lines.append(f"unknown setting {key!r} in {origin}")
+        else:
+            lines.append(
+                f"invalid setting {key!r} = {error.get('input')!r} in {origin}: {error['msg']}"
+            )
+    return "invalid settings:\n  " + "\n  ".join(lines)

@@ -56,8 +56,9 @@ def envelope_dict(event: StoredEvent) -> dict[str, Any]:
 
 def compute_hash(fields: dict[str, Any]) -> str:
     """SHA-256 hex of the canonical JSON of every field but ``hash``."""
-    body = {name: value for name, value in fields.items() if name != "hash"}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    if "hash" in fields:
+        fields = {name: value for name, value in fields.items() if name != "hash"}
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
 
 
 def event_hash(event: StoredEvent) -> str:

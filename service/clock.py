@@ -23,7 +23,7 @@ def format_time(moment: datetime) -> str:
 
     Fixed width, so the text sorts in time order and hashes the same on every database.
     """
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return to_utc(moment).isoformat(timespec="microseconds")
 
 
 def parse_time(text: str) -> datetime:

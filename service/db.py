@@ -44,7 +44,6 @@ def create_engine(url: str) -> Engine:
             parsed,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
-            pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
         )

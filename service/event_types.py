@@ -96,9 +96,7 @@ def check_payload(type_name: str, schema: int, data: dict[str, Any]) -> None:
     if event_type is None:
         raise SchemaError(f"unknown event type {type_name!r}")
     if schema != event_type.schema:
-        raise SchemaError(
-            f"{type_name} is written at schema {event_type.schema}, not {schema}"
-        )
+        raise SchemaError(f"{type_name} is written at schema {event_type.schema}, not {schema}")
     missing = [name for name in event_type.required if name not in data]
     unknown = sorted(set(data) - set(event_type.required) - set(event_type.optional))
     if missing or unknown:

@@ -66,12 +66,14 @@ class Settings(BaseSettings):
 
 
 def config_path(explicit: str | Path | None = None) -> Path | None:
-    """The config file to read: ``--config``, else ``CROWNLOG_CONFIG``, else the default if present."""
+    """The config file: ``--config``, else ``CROWNLOG_CONFIG``, else the default if present."""
     chosen = explicit or os.environ.get(ENV_PREFIX + "CONFIG")
     if chosen:
         path = Path(chosen)
         if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist (from --config or CROWNLOG_CONFIG)")
+            raise ConfigError(
+                f"config file {path} does not exist (from --config or CROWNLOG_CONFIG)"
+            )
         return path
     return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 

@@ -8,23 +8,23 @@ the same transaction, so no reader sees the log ahead of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from service import schema
+from service import appendsql, schema
 from service.chain import compute_hash, normalize_data
 from service.clock import Clock, format_time, utcnow
 from service.db import WRITE
 from service.errors import ConcurrencyError
 from service.event_types import check_payload
-from service.events import GENESIS_HASH, AppendResult, NewEvent, Provenance, StoredEvent
+from service.events import AppendResult, NewEvent, Provenance, StoredEvent
 
 #: Key of the PostgreSQL advisory lock that serializes appends ("crownlog" in ASCII, truncated).
 APPEND_LOCK_KEY = 0x63726F776E6C6F67 & 0x7FFFFFFFFFFFFFFF
-_IN_CHUNK = 500
 _READ_CHUNK = 5000
 _t = schema.events
 
@@ -76,10 +76,15 @@ class EventStore:
         for event in events:
             check_payload(event.type, event.schema, event.data)
         lock_log(conn)
-        skipped, fresh = self._split_known(conn, events)
+        found = appendsql.survey(
+            conn,
+            (event.key for event in events if event.key is not None),
+            {event.stream for event in events} | set(expected_versions or {}),
+        )
+        skipped, fresh = _split_known(events, found.known_keys)
+        versions = found.versions
         given = {event.stream for event in events}
         fresh_streams = {event.stream for event in fresh}
-        versions = _stream_versions(conn, fresh_streams | set(expected_versions or {}))
         for stream, expected in (expected_versions or {}).items():
             # A stream whose events were all skipped as known is an idempotent retry: no check.
             if stream in given and stream not in fresh_streams:
@@ -91,11 +96,11 @@ class EventStore:
                 )
         if not fresh:
             return AppendResult([], skipped)
-        position, prev_hash = _head(conn)
+        position, prev_hash = found.position, found.prev_hash
         recorded_at = self._clock()
         recorded_text = format_time(recorded_at)
         stored: list[StoredEvent] = []
-        rows: list[dict[str, Any]] = []
+        occurred_texts: dict[datetime, str] = {}
         for event in fresh:
             position += 1
             version = versions.get(event.stream, 0) + 1
@@ -110,38 +115,39 @@ class EventStore:
                     "type": event.type,
                     "schema": event.schema,
                     "data": data,
-                    "occurred_at": format_time(event.occurred_at),
+                    "occurred_at": occurred_texts.get(event.occurred_at)
+                    or occurred_texts.setdefault(event.occurred_at, format_time(event.occurred_at)),
                     "recorded_at": recorded_text,
                     "source": source,
                     "key": event.key,
                     "prev_hash": prev_hash,
                 }
             )
-            record = StoredEvent(
-                position=position,
-                stream=event.stream,
-                version=version,
-                type=event.type,
-                schema=event.schema,
-                data=data,
-                occurred_at=event.occurred_at,
-                recorded_at=recorded_at,
-                source=event.source,
-                key=event.key,
-                prev_hash=prev_hash,
-                hash=digest,
+            stored.append(
+                StoredEvent(
+                    position=position,
+                    stream=event.stream,
+                    version=version,
+                    type=event.type,
+                    schema=event.schema,
+                    data=data,
+                    occurred_at=event.occurred_at,
+                    recorded_at=recorded_at,
+                    source=event.source,
+                    key=event.key,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
             )
-            stored.append(record)
-            rows.append(_row(record))
             prev_hash = digest
-        conn.execute(_t.insert(), rows)
+        appendsql.insert(conn, stored)
         self.project(conn, stored)
         return AppendResult(stored, skipped)
 
     def insert_verified(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         """Store already-chained events verbatim (import); the caller verified them."""
         if events:
-            conn.execute(_t.insert(), [_row(event) for event in events])
+            appendsql.insert(conn, list(events))
             self.project(conn, events)
 
     def project(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
@@ -149,28 +155,12 @@ class EventStore:
         for projector in self._projectors:
             projector.apply(conn, events)
 
-    def _split_known(
-        self, conn: Connection, events: Sequence[NewEvent]
-    ) -> tuple[list[str], list[NewEvent]]:
-        keys = [event.key for event in events if event.key is not None]
-        known = _known_keys(conn, keys)
-        skipped: list[str] = []
-        fresh: list[NewEvent] = []
-        for event in events:
-            if event.key is not None:
-                if event.key in known:
-                    skipped.append(event.key)
-                    continue
-                known.add(event.key)
-            fresh.append(event)
-        return skipped, fresh
-
     # -- reading ---------------------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
         """``(position, hash)`` of the last event; ``(0, GENESIS_HASH)`` for an empty log."""
         with self.engine.connect() as conn:
-            return _head(conn)
+            return appendsql.head(conn)
 
     def read(self, after: int = 0, until: int | None = None) -> Iterator[StoredEvent]:
         """Events with ``after < position <= until`` in position order, read in chunks."""
@@ -204,7 +194,7 @@ class EventStore:
     def stream_version(self, stream: str) -> int:
         """The current version of ``stream`` (0 if it has no events)."""
         with self.engine.connect() as conn:
-            return _stream_versions(conn, {stream}).get(stream, 0)
+            return appendsql.survey(conn, (), (stream,)).versions.get(stream, 0)
 
 
 def lock_log(conn: Connection) -> None:
@@ -212,54 +202,6 @@ def lock_log(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
     # SQLite: the connection began with BEGIN IMMEDIATE (service.db.WRITE) and holds the lock.
-
-
-def _head(conn: Connection) -> tuple[int, str]:
-    row = conn.execute(
-        sa.select(_t.c.position, _t.c.hash).order_by(_t.c.position.desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (0, GENESIS_HASH)
-
-
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
-
-
-def _known_keys(conn: Connection, keys: list[str]) -> set[str]:
-    known: set[str] = set()
-    for chunk in _chunks(sorted(set(keys))):
-        known.update(conn.execute(sa.select(_t.c.key).where(_t.c.key.in_(chunk))).scalars())
-    return known
-
-
-def _stream_versions(conn: Connection, streams: Iterable[str]) -> dict[str, int]:
-    versions: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(streams))):
-        query = (
-            sa.select(_t.c.stream, sa.func.max(_t.c.version))
-            .where(_t.c.stream.in_(chunk))
-            .group_by(_t.c.stream)
-        )
-        versions.update({stream: version for stream, version in conn.execute(query)})
-    return versions
-
-
-def _row(event: StoredEvent) -> dict[str, Any]:
-    return {
-        "position": event.position,
-        "stream": event.stream,
-        "version": event.version,
-        "type": event.type,
-        "schema": event.schema,
-        "data": event.data,
-        "occurred_at": event.occurred_at,
-        "recorded_at": event.recorded_at,
-        "source": event.source.to_dict() if event.source else None,
-        "key": event.key,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
 
 
 def _event(row: sa.Row[Any]) -> StoredEvent:
@@ -277,3 +219,18 @@ def _event(row: sa.Row[Any]) -> StoredEvent:
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+def _split_known(events: Sequence[NewEvent], known: set[str]) -> tuple[list[str], list[NewEvent]]:
+    """Split ``events`` into the keys to skip (known, or repeated in the batch) and the rest."""
+    seen = set(known)
+    skipped: list[str] = []
+    fresh: list[NewEvent] = []
+    for event in events:
+        if event.key is not None:
+            if event.key in seen:
+                skipped.append(event.key)
+                continue
+            seen.add(event.key)
+        fresh.append(event)
+    return skipped, fresh

@@ -12,12 +12,13 @@ from typing import IO
 
 import orjson
 
+from service.appendsql import head as _head
 from service.chain import envelope_dict, verify
 from service.clock import parse_time
 from service.db import WRITE
 from service.errors import IntegrityError
 from service.events import FIELDS, Provenance, StoredEvent
-from service.store import EventStore, _head, lock_log
+from service.store import EventStore, lock_log
 
 _BATCH = 1000
 

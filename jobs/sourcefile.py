@@ -17,8 +17,18 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _KNOWN = {
-    "id", "kind", "url", "every", "lab", "leaderboard", "method", "rows", "columns", "format",
-    "enabled", "as_of",
+    "id",
+    "kind",
+    "url",
+    "every",
+    "lab",
+    "leaderboard",
+    "method",
+    "rows",
+    "columns",
+    "format",
+    "enabled",
+    "as_of",
 }
 
 
@@ -91,7 +101,7 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
     if urlsplit(url).scheme not in ("http", "https", "file"):
         raise ConfigError(f"{where}: url must be http(s):// or file: (got {url!r})")
     if kind == "leaderboard" and not entry.get("leaderboard"):
-        raise ConfigError(f"{where}: a leaderboard source needs `leaderboard = \"<board>\"`")
+        raise ConfigError(f'{where}: a leaderboard source needs `leaderboard = "<board>"`')
     try:
         every = parse_every(str(entry.get("every", "30m")))
     except ValueError as exc:

@@ -7,7 +7,7 @@ than the database itself, so the writer builds driver-level rows here. Reads sti
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Connection
 
-from service.clock import to_utc
+from service.clock import format_time, to_utc
 from service.events import GENESIS_HASH, StoredEvent
 
 _COLUMNS = (
@@ -48,9 +48,12 @@ class Survey:
     versions: dict[str, int]
 
 
-def _sqlite_time(moment: datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime type writes and reads (naive UTC).
-    return to_utc(moment).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+def time_value(conn: Connection) -> Callable[[str, datetime], Any]:
+    """How a time travels to the driver, given its canonical text and its value."""
+    if conn.dialect.name == "sqlite":
+        # The text SQLAlchemy's SQLite DateTime type reads back: naive UTC, space-separated.
+        return lambda text, _moment: f"{text[:10]} {text[11:26]}"
+    return lambda _text, moment: to_utc(moment)
 
 
 def _array(conn: Connection, values: Iterable[str]) -> Any:
@@ -80,41 +83,31 @@ def survey(conn: Connection, keys: Iterable[str], streams: Iterable[str]) -> Sur
     return Survey(position, prev_hash, known, versions)
 
 
-def insert(conn: Connection, events: list[StoredEvent]) -> None:
-    """Insert chained events with one ``executemany``."""
-    if not events:
-        return
-    convert = _sqlite_time if conn.dialect.name == "sqlite" else to_utc
-    times: dict[datetime, Any] = {}
-
-    def when(moment: datetime) -> Any:
-        # Batches share a recorded_at and mostly a few occurred_at values: convert each once.
-        value = times.get(moment)
-        if value is None:
-            value = times[moment] = convert(moment)
-        return value
-
-    rows = [
+def rows_for(conn: Connection, events: Sequence[StoredEvent]) -> list[tuple[Any, ...]]:
+    """Driver rows of already-chained events (imports)."""
+    when = time_value(conn)
+    return [
         (
-            event.position,
-            event.stream,
-            event.version,
-            event.type,
-            event.schema,
-            orjson.dumps(event.data).decode(),
-            when(event.occurred_at),
-            when(event.recorded_at),
-            orjson.dumps(event.source.to_dict()).decode() if event.source else None,
-            event.key,
-            event.prev_hash,
-            event.hash,
+            e.position, e.stream, e.version, e.type, e.schema,
+            orjson.dumps(e.data, option=orjson.OPT_SORT_KEYS).decode(),
+            when(format_time(e.occurred_at), e.occurred_at),
+            when(format_time(e.recorded_at), e.recorded_at),
+            orjson.dumps(e.source.to_dict(), option=orjson.OPT_SORT_KEYS).decode()
+            if e.source else None,
+            e.key, e.prev_hash, e.hash,
         )
-        for event in events
-    ]
+        for e in events
+    ]  # fmt: skip
+
+
+def insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert driver rows in one statement (SQLite ``executemany``, PostgreSQL ``COPY``)."""
+    if not rows:
+        return
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(_INSERT, rows)
         return
-    # PostgreSQL: COPY streams the batch in one round trip (psycopg's C copy path).
+    # COPY streams the batch in one round trip (psycopg's C copy path).
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY events ({_COLUMNS}) FROM STDIN") as copy:
         for row in rows:

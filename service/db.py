@@ -40,6 +40,9 @@ def create_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(orjson.loads)  # JSONB columns decode with orjson, as on SQLite
         return sa.create_engine(
             parsed,
             json_serializer=_json_dumps,

@@ -67,6 +67,7 @@ source_state = sa.Table(
     "source_state",
     metadata,
     sa.Column("source_id", sa.String(100), primary_key=True),
+    sa.Column("configured_url", sa.Text, nullable=True),
     sa.Column("last_poll_at", UtcDateTime, nullable=True),
     sa.Column("last_success_at", UtcDateTime, nullable=True),
     sa.Column("last_status", sa.String(40), nullable=True),

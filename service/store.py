@@ -8,25 +8,25 @@ the same transaction, so no reader sees the log ahead of them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from service import appendsql, schema
-from service.chain import compute_hash, normalize_data
+from service import appendsql, reader
+from service.chain import envelope_bytes
 from service.clock import Clock, format_time, utcnow
 from service.db import WRITE
-from service.errors import ConcurrencyError
+from service.errors import ConcurrencyError, SchemaError
 from service.event_types import check_payload
-from service.events import AppendResult, NewEvent, Provenance, StoredEvent
+from service.events import AppendResult, NewEvent, StoredEvent
 
 #: Key of the PostgreSQL advisory lock that serializes appends ("crownlog" in ASCII, truncated).
 APPEND_LOCK_KEY = 0x63726F776E6C6F67 & 0x7FFFFFFFFFFFFFFF
-_READ_CHUNK = 5000
-_t = schema.events
 
 
 class Projector(Protocol):
@@ -96,58 +96,96 @@ class EventStore:
                 )
         if not fresh:
             return AppendResult([], skipped)
-        position, prev_hash = found.position, found.prev_hash
+        stored, rows = self._chain(conn, fresh, found.position, found.prev_hash, versions)
+        appendsql.insert_rows(conn, rows)
+        self.project(conn, stored)
+        return AppendResult(stored, skipped)
+
+    def _chain(
+        self,
+        conn: Connection,
+        fresh: Sequence[NewEvent],
+        position: int,
+        prev_hash: str,
+        versions: dict[str, int],
+    ) -> tuple[list[StoredEvent], list[tuple[Any, ...]]]:
+        """Number, version and hash ``fresh`` in a tight loop; return events and driver rows."""
         recorded_at = self._clock()
         recorded_text = format_time(recorded_at)
+        time_value = appendsql.time_value(conn)
+        recorded_value = time_value(recorded_text, recorded_at)
+        occurred: dict[datetime, tuple[str, Any]] = {}
+        sha256, dumps, sort = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS
         stored: list[StoredEvent] = []
-        occurred_texts: dict[datetime, str] = {}
+        rows: list[tuple[Any, ...]] = []
         for event in fresh:
             position += 1
             version = versions.get(event.stream, 0) + 1
             versions[event.stream] = version
-            data = normalize_data(event.data)
+            try:
+                data_json = dumps(event.data, option=sort)
+            except TypeError as exc:
+                raise SchemaError(f"{event.type} data is not JSON-serializable: {exc}") from None
             source = event.source.to_dict() if event.source else None
-            digest = compute_hash(
-                {
-                    "position": position,
-                    "stream": event.stream,
-                    "version": version,
-                    "type": event.type,
-                    "schema": event.schema,
-                    "data": data,
-                    "occurred_at": occurred_texts.get(event.occurred_at)
-                    or occurred_texts.setdefault(event.occurred_at, format_time(event.occurred_at)),
-                    "recorded_at": recorded_text,
-                    "source": source,
-                    "key": event.key,
-                    "prev_hash": prev_hash,
-                }
-            )
-            stored.append(
-                StoredEvent(
+            source_json = dumps(source, option=sort)
+            when = occurred.get(event.occurred_at)
+            if when is None:
+                text = format_time(event.occurred_at)
+                when = occurred[event.occurred_at] = (text, time_value(text, event.occurred_at))
+            digest = sha256(
+                envelope_bytes(
                     position=position,
                     stream=event.stream,
                     version=version,
-                    type=event.type,
+                    type_=event.type,
                     schema=event.schema,
-                    data=data,
-                    occurred_at=event.occurred_at,
-                    recorded_at=recorded_at,
-                    source=event.source,
+                    data_json=data_json,
+                    occurred_at=when[0],
+                    recorded_at=recorded_text,
+                    source_json=source_json,
                     key=event.key,
                     prev_hash=prev_hash,
-                    hash=digest,
+                )
+            ).hexdigest()
+            stored.append(
+                StoredEvent(
+                    position,
+                    event.stream,
+                    version,
+                    event.type,
+                    event.schema,
+                    orjson.loads(data_json),
+                    event.occurred_at,
+                    recorded_at,
+                    event.source,
+                    event.key,
+                    prev_hash,
+                    digest,
+                )
+            )
+            rows.append(
+                (
+                    position,
+                    event.stream,
+                    version,
+                    event.type,
+                    event.schema,
+                    data_json.decode(),
+                    when[1],
+                    recorded_value,
+                    source_json.decode() if source is not None else None,
+                    event.key,
+                    prev_hash,
+                    digest,
                 )
             )
             prev_hash = digest
-        appendsql.insert(conn, stored)
-        self.project(conn, stored)
-        return AppendResult(stored, skipped)
+        return stored, rows
 
     def insert_verified(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         """Store already-chained events verbatim (import); the caller verified them."""
         if events:
-            appendsql.insert(conn, list(events))
+            appendsql.insert_rows(conn, appendsql.rows_for(conn, events))
             self.project(conn, events)
 
     def project(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
@@ -164,32 +202,18 @@ class EventStore:
 
     def read(self, after: int = 0, until: int | None = None) -> Iterator[StoredEvent]:
         """Events with ``after < position <= until`` in position order, read in chunks."""
-        while True:
-            query = sa.select(_t).where(_t.c.position > after).order_by(_t.c.position)
-            if until is not None:
-                query = query.where(_t.c.position <= until)
-            with self.engine.connect() as conn:
-                chunk = [_event(row) for row in conn.execute(query.limit(_READ_CHUNK))]
-            yield from chunk
-            if len(chunk) < _READ_CHUNK:
-                return
-            after = chunk[-1].position
+        return reader.scan(self.engine, after, until)
 
     def page(self, after: int = 0, limit: int = 100) -> list[StoredEvent]:
         """At most ``limit`` events after position ``after``."""
-        query = sa.select(_t).where(_t.c.position > after).order_by(_t.c.position).limit(limit)
         with self.engine.connect() as conn:
-            return [_event(row) for row in conn.execute(query)]
+            return reader.fetch(conn, after, limit=limit)
 
     def read_stream(self, stream: str, after_version: int = 0) -> list[StoredEvent]:
         """The events of one stream after ``after_version``, in version order."""
-        query = (
-            sa.select(_t)
-            .where(_t.c.stream == stream, _t.c.version > after_version)
-            .order_by(_t.c.version)
-        )
         with self.engine.connect() as conn:
-            return [_event(row) for row in conn.execute(query)]
+            events = reader.fetch(conn, 0, limit=10**9, stream=stream)
+        return [event for event in events if event.version > after_version]
 
     def stream_version(self, stream: str) -> int:
         """The current version of ``stream`` (0 if it has no events)."""
@@ -202,23 +226,6 @@ def lock_log(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
     # SQLite: the connection began with BEGIN IMMEDIATE (service.db.WRITE) and holds the lock.
-
-
-def _event(row: sa.Row[Any]) -> StoredEvent:
-    return StoredEvent(
-        position=row.position,
-        stream=row.stream,
-        version=row.version,
-        type=row.type,
-        schema=row.schema,
-        data=row.data,
-        occurred_at=row.occurred_at,
-        recorded_at=row.recorded_at,
-        source=Provenance.from_dict(row.source),
-        key=row.key,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
 
 
 def _split_known(events: Sequence[NewEvent], known: set[str]) -> tuple[list[str], list[NewEvent]]:

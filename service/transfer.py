@@ -13,7 +13,7 @@ from typing import IO
 import orjson
 
 from service.appendsql import head as _head
-from service.chain import envelope_dict, verify
+from service.chain import canonical_json, envelope_dict, verify
 from service.clock import parse_time
 from service.db import WRITE
 from service.errors import IntegrityError
@@ -27,7 +27,8 @@ def export_events(store: EventStore, out: IO[bytes], after: int = 0) -> int:
     """Write every event after position ``after`` to ``out``, one envelope per line."""
     count = 0
     for event in store.read(after=after):
-        out.write(orjson.dumps(envelope_dict(event)) + b"\n")
+        # Sorted keys: an export is byte-identical whichever database it came from.
+        out.write(canonical_json(envelope_dict(event)) + b"\n")
         count += 1
     return count
 

@@ -47,6 +47,7 @@ def upgrade() -> None:
     op.create_table(
         "source_state",
         sa.Column("source_id", sa.String(100), primary_key=True),
+        sa.Column("configured_url", sa.Text, nullable=True),
         sa.Column("last_poll_at", _time, nullable=True),
         sa.Column("last_success_at", _time, nullable=True),
         sa.Column("last_status", sa.String(40), nullable=True),

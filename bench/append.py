@@ -1,0 +1,120 @@
+"""Append throughput: crownlog's append (hash chain + idempotency keys, batches of 100) next to
+a raw ``executemany`` insert of the same rows, on SQLite and PostgreSQL, in one run.
+
+    python bench/append.py [--events 100000] [--batch 100]
+
+PostgreSQL is measured when CROWNLOG_BENCH_POSTGRES_URL (or CROWNLOG_TEST_POSTGRES_URL) names
+a server. Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import postgres_url, report, sqlite_url  # noqa: E402
+from service.db import WRITE, create_engine  # noqa: E402
+from service.events import NewEvent, Provenance  # noqa: E402
+from service.store import EventStore  # noqa: E402
+
+T0 = datetime(2025, 7, 1, tzinfo=UTC)
+
+
+def make_events(count: int) -> list[NewEvent]:
+    """Realistic mentions spread over 200 model streams, each with provenance and a key."""
+    return [
+        NewEvent(
+            stream=f"model:m{n % 200}",
+            type="ModelMentioned",
+            data={
+                "model": f"m{n % 200}",
+                "snippet": f"GLM-4.5 is a 355B-parameter MoE model (#{n})",
+                "item_id": f"item-{n // 5}",
+                "confidence": 0.7,
+            },
+            occurred_at=T0 + timedelta(seconds=n),
+            source=Provenance("bench-news", f"item-{n // 5}", f"https://e.org/{n // 5}", "0" * 64),
+            key=f"bench|item-{n // 5}|mention|{n}",
+        )
+        for n in range(count)
+    ]
+
+
+def crownlog_append(url: str, events: list[NewEvent], batch: int) -> float:
+    store = EventStore(create_engine(url))
+    started = time.perf_counter()
+    for start in range(0, len(events), batch):
+        store.append(events[start : start + batch])
+    elapsed = time.perf_counter() - started
+    store.engine.dispose()
+    return len(events) / elapsed
+
+
+def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
+    """The floor: the same rows through one executemany per batch, no chain, no key check."""
+    engine = create_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    cast = "" if sqlite else "::jsonb"
+    sql = (
+        "INSERT INTO events (position, stream, version, type, schema, data, occurred_at, "
+        "recorded_at, source, key, prev_hash, hash) VALUES "
+        f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}{cast}, {mark}, {mark}, {mark}{cast}, "
+        f"{mark}, {mark}, {mark})"
+    )
+    import orjson
+
+    rows = [
+        (
+            n + 1, e.stream, n + 1, e.type, 1, orjson.dumps(e.data).decode(),
+            e.occurred_at.isoformat(), e.occurred_at.isoformat(),
+            orjson.dumps(e.source.to_dict() if e.source else None).decode(), "raw" + (e.key or ""),
+            "0" * 64, "0" * 64,
+        )
+        for n, e in enumerate(events)
+    ]
+    started = time.perf_counter()
+    for start in range(0, len(rows), batch):
+        with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            conn.exec_driver_sql(sql, rows[start : start + batch])
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return len(rows) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args()
+    events = make_events(args.events)
+    rows: list[list[object]] = []
+    summary: dict[str, object] = {"bench": "append", "events": args.events, "batch": args.batch}
+    for name, make_url in (("sqlite", sqlite_url), ("postgresql", postgres_url)):
+        with make_url() as url:
+            if url is None:
+                continue
+            print(f"{name}: crownlog append …", file=sys.stderr)
+            ours = crownlog_append(url, events, args.batch)
+        with make_url() as url:
+            assert url is not None
+            print(f"{name}: raw executemany …", file=sys.stderr)
+            raw = raw_insert(url, events, args.batch)
+        rows.append([name, f"{ours:,.0f}", f"{raw:,.0f}", f"{ours / raw:.2f}"])
+        summary[f"{name}_events_per_s"] = round(ours)
+        summary[f"{name}_raw_events_per_s"] = round(raw)
+    report(
+        f"append: {args.events:,} events in batches of {args.batch} (chain + idempotency keys)",
+        ["database", "crownlog ev/s", "raw insert ev/s", "ratio"],
+        rows,
+        summary,
+    )
+
+
+if __name__ == "__main__":
+    main()

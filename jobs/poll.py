@@ -1,0 +1,197 @@
+"""One poll of one source: fetch → parse → derive events → append + state, atomically.
+
+Everything a poll appends, and the source's new state, commit in one transaction: a crash
+leaves the log as it was before the poll. Any failure is recorded on the source's state and
+never propagates to the caller, so one broken source cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+from sqlalchemy.engine import Connection
+
+from jobs import metrics
+from jobs.claim import claim
+from jobs.fetch import FetchError, FetchResult
+from jobs.itemevents import item_events
+from jobs.observation import Observation, ParseResult
+from jobs.sourcefile import SourceConfig
+from jobs.sourcestate import SourceState, after_failure, after_fetch
+from jobs.staterepo import load_state, save_state
+from service.clock import Clock, utcnow
+from service.db import WRITE
+from service.errors import SourceError
+from service.events import NewEvent
+from service.projections.items import known_items
+from service.store import EventStore
+
+log = structlog.get_logger("crownlog.poll")
+
+#: Turns a poll's observations into domain events (extraction); runs inside the transaction.
+Interpreter = Callable[[Connection, SourceConfig, Sequence[Observation], datetime], list[NewEvent]]
+
+
+class Fetch(Protocol):
+    def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult: ...
+
+
+class Parse(Protocol):
+    def run(
+        self,
+        kind: str,
+        body: bytes,
+        headers: dict[str, str],
+        source: SourceConfig,
+        fetched_at: datetime,
+    ) -> ParseResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll did, for the summary table, the log line and the metrics."""
+
+    source_id: str
+    status: str  # ok | not_modified | error | busy | not_due
+    items: int = 0
+    appended: int = 0
+    bytes: int = 0
+    duration: float = 0.0
+    error: str | None = None
+    next_due_at: datetime | None = None
+
+
+class Poller:
+    """Polls sources into the log."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        fetcher: Fetch,
+        parser: Parse,
+        interpreters: Sequence[Interpreter] = (),
+        clock: Clock = utcnow,
+    ) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._parser = parser
+        self._interpreters = list(interpreters)
+        self._clock = clock
+
+    def poll(self, source: SourceConfig, only_if_due: bool = False) -> PollOutcome:
+        """Poll ``source`` once (unless another worker holds it, or it is not yet due)."""
+        structlog.contextvars.bind_contextvars(source_id=source.id)
+        started = time.perf_counter()
+        try:
+            with claim(self._store.engine, source.id) as claimed:
+                if not claimed:
+                    return PollOutcome(source.id, "busy")
+                outcome = self._poll_claimed(source, only_if_due, started)
+        finally:
+            structlog.contextvars.unbind_contextvars("source_id")
+        if outcome.status not in ("busy", "not_due"):
+            _record(outcome)
+        return outcome
+
+    def _poll_claimed(self, source: SourceConfig, only_if_due: bool, started: float) -> PollOutcome:
+        with self._store.engine.connect() as conn:
+            state = load_state(conn, source.id)
+        now = self._clock()
+        if only_if_due and state.next_due_at is not None and state.next_due_at > now:
+            return PollOutcome(source.id, "not_due", next_due_at=state.next_due_at)
+        try:
+            return self._fetch_and_store(source, state, now, started)
+        except SourceError as exc:
+            return self._fail(source, state, now, started, str(exc), exc)
+        except Exception as exc:  # a bug in one adapter must not stop the worker
+            log.exception("poll crashed", source=source.id)
+            return self._fail(source, state, now, started, f"internal error: {exc!r}", exc)
+
+    def _fetch_and_store(
+        self, source: SourceConfig, state: SourceState, now: datetime, started: float
+    ) -> PollOutcome:
+        result = self._fetcher.fetch(state.url_for(source), state.etag, state.last_modified)
+        if result.status == 304 or result.body is None:
+            new_state = after_fetch(
+                state, source, now, status="not_modified", http_status=result.status,
+                etag=result.etag, last_modified=result.last_modified,
+                permanent_redirect=result.permanent_redirect, hint_seconds=result.max_age,
+            )
+            with self._store.engine.connect() as conn, conn.begin():
+                save_state(conn, new_state)
+            return self._done(source.id, "not_modified", new_state, started)
+        parsed = self._parser.run(source.kind, result.body, result.headers, source, now)
+        with self._store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            events = item_events(source, parsed.observations, known_items(conn, source.id), now)
+            for interpret in self._interpreters:
+                events.extend(interpret(conn, source, parsed.observations, now))
+            appended = self._store.append_in(conn, events).appended
+            new_state = after_fetch(
+                state, source, now, status="ok", http_status=result.status,
+                etag=result.etag, last_modified=result.last_modified,
+                permanent_redirect=result.permanent_redirect,
+                hint_seconds=max(filter(None, (result.max_age, parsed.ttl_seconds)), default=None),
+                items_seen=len(parsed.observations), appended=len(appended),
+                bozo_reason=parsed.bozo_reason,
+            )
+            save_state(conn, new_state)
+        return self._done(
+            source.id, "ok", new_state, started, len(parsed.observations), len(appended),
+            len(result.body),
+        )
+
+    def _fail(
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        now: datetime,
+        started: float,
+        message: str,
+        exc: Exception,
+    ) -> PollOutcome:
+        status = exc.status if isinstance(exc, FetchError) else None
+        retry_after = getattr(exc, "retry_after", None)
+        new_state = after_failure(state, source, now, message, status, retry_after)
+        with self._store.engine.connect() as conn, conn.begin():
+            save_state(conn, new_state)
+        return PollOutcome(
+            source.id, "error", duration=time.perf_counter() - started, error=message,
+            next_due_at=new_state.next_due_at,
+        )
+
+    def _done(
+        self, source_id: str, status: str, state: SourceState, started: float,
+        items: int = 0, appended: int = 0, size: int = 0,
+    ) -> PollOutcome:
+        return PollOutcome(
+            source_id, status, items, appended, size, time.perf_counter() - started,
+            next_due_at=state.next_due_at,
+        )
+
+
+def _record(outcome: PollOutcome) -> None:
+    metrics.POLLS.labels(outcome.source_id, outcome.status).inc()
+    metrics.POLL_SECONDS.observe(outcome.duration)
+    metrics.POLL_BYTES.labels(outcome.source_id).inc(outcome.bytes)
+    metrics.EVENTS_APPENDED.labels(outcome.source_id).inc(outcome.appended)
+    if outcome.status == "error":
+        metrics.POLL_ERRORS.labels(outcome.source_id).inc()
+    log.log(
+        30 if outcome.status == "error" else 20,
+        "poll",
+        source=outcome.source_id,
+        status=outcome.status,
+        bytes=outcome.bytes,
+        items=outcome.items,
+        appended=outcome.appended,
+        duration=round(outcome.duration, 3),
+        next_due=outcome.next_due_at.isoformat() if outcome.next_due_at else None,
+        error=outcome.error,
+    )

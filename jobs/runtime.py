@@ -1,0 +1,45 @@
+"""Wiring of the ingestion side: the poller with its fetcher and parser, from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobs.fetch import Fetcher, FetchSettings
+from jobs.poll import Poller
+from jobs.sandbox import ParseSandbox
+from jobs.sourcefile import SourceConfig, load_sources
+from service.bootstrap import Services
+
+
+@dataclass
+class Ingestion:
+    """A poller and what it owns (closed together)."""
+
+    poller: Poller
+    fetcher: Fetcher
+    sandbox: ParseSandbox
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.sandbox.close()
+
+
+def build_ingestion(services: Services, workers: int = 2) -> Ingestion:
+    """A poller over ``services``' store with a real fetcher and a sandboxed parser."""
+    fetcher = Fetcher(FetchSettings())
+    sandbox = ParseSandbox(workers=workers)
+    poller = Poller(services.store, fetcher, sandbox, clock=services.clock)
+    return Ingestion(poller, fetcher, sandbox)
+
+
+def sources_path(services: Services, demo: bool = False) -> Path:
+    """The sources file: the settings' one, or the bundled demo's."""
+    if demo:
+        return services.settings.sources.parent / "demo" / "sources.toml"
+    return services.settings.sources
+
+
+def enabled_sources(path: Path) -> list[SourceConfig]:
+    """The enabled sources of ``path``."""
+    return [source for source in load_sources(path) if source.enabled]

@@ -1,0 +1,52 @@
+"""One error body for every failure: ``{"error": {"code", "message"}}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from service.errors import ConcurrencyError, ConfigError, CrownlogError, SchemaError
+
+_STATUS: dict[type[CrownlogError], int] = {
+    ConcurrencyError: 409,
+    SchemaError: 503,
+    ConfigError: 500,
+}
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"] if part not in ("query", "path"))
+        parts.append(f"{where}: {error['msg']}")
+    return JSONResponse(error_body("bad_request", "; ".join(parts)), status_code=422)
+
+
+def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}
+    return JSONResponse(
+        error_body(code.get(exc.status_code, "error"), str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def _crownlog(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CrownlogError)
+    status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), 400)
+    return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that give every error the same body."""
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(CrownlogError, _crownlog)

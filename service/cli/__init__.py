@@ -1,0 +1,44 @@
+"""The ``crownlog`` command line (DESIGN §6): one typer app, sub-commands in sibling modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from service.cli import audit, db, events, ops, serve
+from service.cli.context import CliContext
+from service.errors import CrownlogError
+
+app = typer.Typer(
+    name="crownlog",
+    help="An auditable, replayable record of the open-weights AI model race.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(events.app, name="events")
+app.add_typer(audit.app, name="audit")
+serve.register(app)
+ops.register(app)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", help="Settings file (default: $CROWNLOG_CONFIG or config/crownlog.toml)."
+    ),
+) -> None:
+    ctx.obj = CliContext(config)
+
+
+def main() -> None:
+    """Entry point of the console script: crownlog errors become a message and an exit code."""
+    try:
+        app()
+    except CrownlogError as exc:
+        print(f"crownlog: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

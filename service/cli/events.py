@@ -1,0 +1,42 @@
+"""``crownlog events``: export and import the log as JSON Lines."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from service.cli.context import context
+from service.transfer import export_events, import_events
+
+app = typer.Typer(help="Export and import the event log (JSON Lines).", no_args_is_help=True)
+
+
+@app.command("export")
+def export_(
+    ctx: typer.Context,
+    after: int = typer.Option(0, "--after", min=0, help="Only events after this position."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+) -> None:
+    """Write every event after --after, one JSON envelope per line."""
+    store = context(ctx).services().store
+    if output is None:
+        count = export_events(store, sys.stdout.buffer, after)
+        sys.stdout.flush()
+    else:
+        with output.open("wb") as handle:
+            count = export_events(store, handle, after)
+    typer.echo(f"exported {count} events", err=True)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+) -> None:
+    """Append an export file to the log; a file that fails any check writes nothing."""
+    store = context(ctx).services(upgrade_empty=True).store
+    typer.echo(f"verifying {file} …", err=True)
+    count = import_events(store, file)
+    typer.echo(f"imported {count} events; head is now {store.head()[0]}")

@@ -1,0 +1,89 @@
+"""``crownlog poll`` and ``crownlog sources``: run polls now, see every source's health."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.cli.context import context
+from service.clock import format_time
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(poll)
+    app.command()(sources)
+
+
+def poll(
+    ctx: typer.Context,
+    source_ids: list[str] = typer.Argument(None, help="Sources to poll (default: all enabled)."),
+    demo: bool = typer.Option(False, "--demo", help="Use the bundled demo sources."),
+    workers: int = typer.Option(8, "--workers", min=1, max=64, help="Polls run at once."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Poll sources once now and print what each appended."""
+    from jobs.runtime import build_ingestion, enabled_sources, sources_path
+
+    services = context(ctx).services(upgrade_empty=True)
+    configured = enabled_sources(sources_path(services, demo))
+    if source_ids:
+        unknown = sorted(set(source_ids) - {source.id for source in configured})
+        if unknown:
+            raise typer.BadParameter(f"unknown source ids: {', '.join(unknown)}")
+        configured = [source for source in configured if source.id in source_ids]
+    ingestion = build_ingestion(services)
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(ingestion.poller.poll, configured))
+    finally:
+        ingestion.close()
+    if as_json:
+        typer.echo(orjson.dumps([_outcome_dict(outcome) for outcome in outcomes]))
+    else:
+        table = Table("source", "status", "items", "appended", "seconds", "error")
+        for o in outcomes:
+            table.add_row(
+                o.source_id, o.status, str(o.items), str(o.appended), f"{o.duration:.2f}",
+                o.error or "",
+            )
+        Console().print(table)
+        total = sum(o.appended for o in outcomes)
+        failed = sum(o.status == "error" for o in outcomes)
+        typer.echo(f"{len(outcomes)} sources polled, {total} events appended, {failed} failed")
+
+
+def _outcome_dict(outcome: object) -> dict[str, object]:
+    from dataclasses import asdict
+
+    value = asdict(outcome)  # type: ignore[call-overload]
+    if value["next_due_at"] is not None:
+        value["next_due_at"] = format_time(value["next_due_at"])
+    return value
+
+
+def sources(
+    ctx: typer.Context,
+    demo: bool = typer.Option(False, "--demo", help="Use the bundled demo sources."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Per-source poll state: last poll, status, errors, next due time."""
+    from jobs.runtime import sources_path
+    from jobs.sourcefile import load_sources
+    from jobs.sourcestatus import source_rows
+
+    services = context(ctx).services()
+    rows = source_rows(services.engine, load_sources(sources_path(services, demo)))
+    if as_json:
+        typer.echo(orjson.dumps({"items": rows, "next": None}))
+        return
+    table = Table("source", "kind", "status", "errors", "last poll", "next due", "last error")
+    for row in rows:
+        table.add_row(
+            row["id"], row["kind"], row["last_status"] or "never", str(row["consecutive_errors"]),
+            row["last_poll_at"] or "", row["next_due_at"] or "", (row["last_error"] or "")[:80],
+        )
+    Console().print(table)

@@ -1,0 +1,76 @@
+"""Fixtures shared by every test: databases (SQLite file and PostgreSQL), stores, paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from service import migrate
+from service.bootstrap import projectors
+from service.db import create_engine
+from service.schema import metadata
+from service.store import EventStore
+from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_server_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """One fresh, migrated PostgreSQL database for this test session (per xdist worker)."""
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip(PG_SKIP)
+    url = create_pg_database(server)
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    drop_pg_database(server, url)
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database: a SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'crownlog.db'}"
+        engine = create_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("pg_database")
+    engine = create_engine(url)
+    _empty(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> EventStore:
+    return EventStore(engine, projectors=projectors())
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """``../shared`` beside the checkout (the corpus and facts); skips where it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present beside the checkout (a user's clone); CI has it")
+    return SHARED

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import postgres_url, report, sqlite_url  # noqa: E402
-from service.db import WRITE, create_engine  # noqa: E402
-from service.events import NewEvent, Provenance  # noqa: E402
-from service.store import EventStore  # noqa: E402
+from bench.common import postgres_url, report, sqlite_url
+from service.db import WRITE, create_engine
+from service.events import NewEvent, Provenance
+from service.store import EventStore
 
 T0 = datetime(2025, 7, 1, tzinfo=UTC)
 
@@ -71,10 +71,18 @@ def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
 
     rows = [
         (
-            n + 1, e.stream, n + 1, e.type, 1, orjson.dumps(e.data).decode(),
-            e.occurred_at.isoformat(), e.occurred_at.isoformat(),
-            orjson.dumps(e.source.to_dict() if e.source else None).decode(), "raw" + (e.key or ""),
-            "0" * 64, "0" * 64,
+            n + 1,
+            e.stream,
+            n + 1,
+            e.type,
+            1,
+            orjson.dumps(e.data).decode(),
+            e.occurred_at.isoformat(),
+            e.occurred_at.isoformat(),
+            orjson.dumps(e.source.to_dict() if e.source else None).decode(),
+            "raw" + (e.key or ""),
+            "0" * 64,
+            "0" * 64,
         )
         for n, e in enumerate(events)
     ]

@@ -120,9 +120,15 @@ class Poller:
         result = self._fetcher.fetch(state.url_for(source), state.etag, state.last_modified)
         if result.status == 304 or result.body is None:
             new_state = after_fetch(
-                state, source, now, status="not_modified", http_status=result.status,
-                etag=result.etag, last_modified=result.last_modified,
-                permanent_redirect=result.permanent_redirect, hint_seconds=result.max_age,
+                state,
+                source,
+                now,
+                status="not_modified",
+                http_status=result.status,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                permanent_redirect=result.permanent_redirect,
+                hint_seconds=result.max_age,
             )
             with self._store.engine.connect() as conn, conn.begin():
                 save_state(conn, new_state)
@@ -134,16 +140,27 @@ class Poller:
                 events.extend(interpret(conn, source, parsed.observations, now))
             appended = self._store.append_in(conn, events).appended
             new_state = after_fetch(
-                state, source, now, status="ok", http_status=result.status,
-                etag=result.etag, last_modified=result.last_modified,
+                state,
+                source,
+                now,
+                status="ok",
+                http_status=result.status,
+                etag=result.etag,
+                last_modified=result.last_modified,
                 permanent_redirect=result.permanent_redirect,
                 hint_seconds=max(filter(None, (result.max_age, parsed.ttl_seconds)), default=None),
-                items_seen=len(parsed.observations), appended=len(appended),
+                items_seen=len(parsed.observations),
+                appended=len(appended),
                 bozo_reason=parsed.bozo_reason,
             )
             save_state(conn, new_state)
         return self._done(
-            source.id, "ok", new_state, started, len(parsed.observations), len(appended),
+            source.id,
+            "ok",
+            new_state,
+            started,
+            len(parsed.observations),
+            len(appended),
             len(result.body),
         )
 
@@ -162,16 +179,30 @@ class Poller:
         with self._store.engine.connect() as conn, conn.begin():
             save_state(conn, new_state)
         return PollOutcome(
-            source.id, "error", duration=time.perf_counter() - started, error=message,
+            source.id,
+            "error",
+            duration=time.perf_counter() - started,
+            error=message,
             next_due_at=new_state.next_due_at,
         )
 
     def _done(
-        self, source_id: str, status: str, state: SourceState, started: float,
-        items: int = 0, appended: int = 0, size: int = 0,
+        self,
+        source_id: str,
+        status: str,
+        state: SourceState,
+        started: float,
+        items: int = 0,
+        appended: int = 0,
+        size: int = 0,
     ) -> PollOutcome:
         return PollOutcome(
-            source_id, status, items, appended, size, time.perf_counter() - started,
+            source_id,
+            status,
+            items,
+            appended,
+            size,
+            time.perf_counter() - started,
             next_due_at=state.next_due_at,
         )
 

@@ -69,8 +69,13 @@ def _fresh(state: SourceState, source: SourceConfig) -> SourceState:
         return state
     # A changed URL in sources.toml invalidates validators and any redirect learnt for the old one.
     return replace(
-        state, configured_url=source.url, etag=None, last_modified=None, effective_url=None,
-        redirect_candidate=None, redirect_seen=0,
+        state,
+        configured_url=source.url,
+        etag=None,
+        last_modified=None,
+        effective_url=None,
+        redirect_candidate=None,
+        redirect_seen=0,
     )
 
 

@@ -29,7 +29,10 @@ def check_ready(engine: Engine) -> Readiness:
         return Readiness(False, "unreachable", None, head, f"database unreachable: {reason}")
     if current != head:
         return Readiness(
-            False, "ok", current, head,
+            False,
+            "ok",
+            current,
+            head,
             f"database at migration {current or 'none'}, expected {head}: run crownlog db upgrade",
         )
     return Readiness(True, "ok", current, head, "ready")

@@ -21,6 +21,10 @@ def run(
         **(env or {}),
     }
     return subprocess.run(
-        [CROWNLOG, *args], cwd=cwd, env=environment, capture_output=True, text=True,
+        [CROWNLOG, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )

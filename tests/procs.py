@@ -1,7 +1,7 @@
 """Programs the concurrency and crash tests run as separate processes.
 
-    python -m tests.procs write URL WRITER COUNT BATCH   append COUNT events in batches
-    python -m tests.procs hang URL COUNT                 append COUNT events, stall mid-transaction
+python -m tests.procs write URL WRITER COUNT BATCH   append COUNT events in batches
+python -m tests.procs hang URL COUNT                 append COUNT events, stall mid-transaction
 """
 
 from __future__ import annotations

@@ -34,8 +34,9 @@ def create_app(services: Services) -> FastAPI:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz", response_model=Ready, tags=["operations"],
-             responses={503: {"model": Ready}})
+    @app.get(
+        "/readyz", response_model=Ready, tags=["operations"], responses={503: {"model": Ready}}
+    )
     def readyz() -> Any:
         """The database is reachable and at the head migration."""
         readiness = check_ready(services.engine)

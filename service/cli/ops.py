@@ -47,7 +47,11 @@ def poll(
         table = Table("source", "status", "items", "appended", "seconds", "error")
         for o in outcomes:
             table.add_row(
-                o.source_id, o.status, str(o.items), str(o.appended), f"{o.duration:.2f}",
+                o.source_id,
+                o.status,
+                str(o.items),
+                str(o.appended),
+                f"{o.duration:.2f}",
                 o.error or "",
             )
         Console().print(table)
@@ -83,7 +87,12 @@ def sources(
     table = Table("source", "kind", "status", "errors", "last poll", "next due", "last error")
     for row in rows:
         table.add_row(
-            row["id"], row["kind"], row["last_status"] or "never", str(row["consecutive_errors"]),
-            row["last_poll_at"] or "", row["next_due_at"] or "", (row["last_error"] or "")[:80],
+            row["id"],
+            row["kind"],
+            row["last_status"] or "never",
+            str(row["consecutive_errors"]),
+            row["last_poll_at"] or "",
+            row["next_due_at"] or "",
+            (row["last_error"] or "")[:80],
         )
     Console().print(table)

@@ -58,7 +58,10 @@ def serve(
     log.info("serving", url=f"http://{bind_host}:{bind_port}/", scheduler=not no_scheduler)
     try:
         uvicorn.run(
-            create_app(services), host=bind_host, port=bind_port, log_config=None,
+            create_app(services),
+            host=bind_host,
+            port=bind_port,
+            log_config=None,
             access_log=False,
         )
     finally:

@@ -33,7 +33,7 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
 def test_four_processes_appending_at_once_get_gapless_positions(
     database_url: str, store: EventStore
 ) -> None:
-    """4 processes × 2,000 events at once → positions exactly 1..8000, chain intact, no key twice."""
+    """4 processes × 2,000 events at once → positions 1..8000, chain intact, no key twice."""
     procs = [_spawn("write", database_url, f"w{n}", str(PER_WRITER), "50") for n in range(WRITERS)]
     for proc in procs:
         _out, err = proc.communicate(timeout=300)
@@ -49,28 +49,33 @@ def test_four_processes_appending_at_once_get_gapless_positions(
     assert report.ok and report.events == WRITERS * PER_WRITER
 
 
+def _race(store: EventStore, stream: str) -> list[str]:
+    """Two threads append to ``stream`` expecting version 0, released at the same instant."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def writer(n: int) -> None:
+        event = mention(stream.split(":")[1], n)
+        barrier.wait()
+        try:
+            store.append([event], expected_versions={stream: 0})
+            outcomes.append("won")
+        except ConcurrencyError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
 def test_two_writers_racing_on_one_stream_exactly_one_wins(store: EventStore) -> None:
     """Two writers with the same expected version: one appends, the other gets a conflict."""
     for round_ in range(5):
         stream = f"model:race-{round_}"
-        barrier = threading.Barrier(2)
-        outcomes: list[str] = []
-
-        def writer(n: int, stream: str = stream, barrier: threading.Barrier = barrier) -> None:
-            event = mention(stream.split(":")[1], n)
-            barrier.wait()
-            try:
-                store.append([event], expected_versions={stream: 0})
-                outcomes.append("won")
-            except ConcurrencyError:
-                outcomes.append("conflict")
-
-        threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert sorted(outcomes) == ["conflict", "won"]
+        assert sorted(_race(store, stream)) == ["conflict", "won"]
         assert store.stream_version(stream) == 1
 
 

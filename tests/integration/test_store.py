@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -24,7 +25,7 @@ def test_append_assigns_gapless_positions_versions_and_a_linked_chain(store: Eve
     assert [e.version for e in events if e.stream == "source:news"] == [1, 2, 3]
     assert [e.version for e in events if e.stream == "model:glm-4.5"] == [1, 2]
     assert events[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert verify(events) == 5
     assert first.head == 3 and second.head == 5
     assert store.head() == (5, events[-1].hash)
@@ -32,7 +33,8 @@ def test_append_assigns_gapless_positions_versions_and_a_linked_chain(store: Eve
 
 def test_read_back_is_exactly_what_was_appended(store: EventStore) -> None:
     """Stored events read back field for field, and their hashes recompute."""
-    appended = store.append([item(7, title="Kimi K2：总参数1万亿 \u2014 \"quoted\" \\ back")]).appended
+    title = 'Kimi K2：总参数1万亿 \u2014 "quoted" \\ back'
+    appended = store.append([item(7, title=title)]).appended
     (read,) = list(store.read())
     assert read == appended[0]
     assert read.data["fields"] == {"n": 7, "score": 1.0}
@@ -57,12 +59,10 @@ def test_events_without_key_are_always_appended(store: EventStore) -> None:
 
 
 def test_stale_expected_version_raises_and_appends_nothing(store: EventStore) -> None:
-    """A writer that expected an older stream version gets ConcurrencyError; the log is unchanged."""
+    """A writer expecting an older stream version gets ConcurrencyError; nothing is written."""
     store.append([mention("glm-4.5", 1)], expected_versions={"model:glm-4.5": 0})
     with pytest.raises(ConcurrencyError, match=r"model:glm-4.5.*version 1, expected 0"):
-        store.append(
-            [item(1), mention("glm-4.5", 2)], expected_versions={"model:glm-4.5": 0}
-        )
+        store.append([item(1), mention("glm-4.5", 2)], expected_versions={"model:glm-4.5": 0})
     assert store.head()[0] == 1
     store.append([mention("glm-4.5", 2)], expected_versions={"model:glm-4.5": 1})
     assert store.stream_version("model:glm-4.5") == 2

@@ -19,7 +19,8 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_file_values_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Values come from the file; relative paths in it are relative to the file."""
     monkeypatch.delenv("CROWNLOG_DATABASE_URL", raising=False)
-    path = _write(tmp_path, 'database_url = "sqlite:///x.db"\nsources = "s.toml"\n[api]\nport = 9000\n')
+    text = 'database_url = "sqlite:///x.db"\nsources = "s.toml"\n[api]\nport = 9000\n'
+    path = _write(tmp_path, text)
     settings = load_settings(path)
     assert settings.database_url == "sqlite:///x.db"
     assert settings.sources == tmp_path / "s.toml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Query
@@ -40,7 +41,7 @@ def create_app(services: Services) -> FastAPI:
     def readyz() -> Any:
         """The database is reachable and at the head migration."""
         readiness = check_ready(services.engine)
-        body = Ready(**readiness.__dict__).model_dump()
+        body = Ready(**asdict(readiness)).model_dump()
         return JSONResponse(body, status_code=200 if readiness.ready else 503)
 
     @app.get("/api/v1/events", response_model=EventPage, tags=["events"])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from service.errors import ConcurrencyError, ConfigError, CrownlogError, SchemaError
+
+log = structlog.get_logger("crownlog.api")
 
 _STATUS: dict[type[CrownlogError], int] = {
     ConcurrencyError: 409,
@@ -45,8 +48,17 @@ def _crownlog(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status)
 
 
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", error=repr(exc))
+    return JSONResponse(
+        error_body("internal", "internal error; the request id in the logs has the details"),
+        status_code=500,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every error the same body."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(CrownlogError, _crownlog)
+    app.add_exception_handler(Exception, _unexpected)

@@ -22,6 +22,7 @@ from jobs.fetch import FetchError, FetchResult
 from jobs.itemevents import item_events
 from jobs.observation import Observation, ParseResult
 from jobs.sourcefile import SourceConfig
+from jobs.sources.hf_models import next_page
 from jobs.sourcestate import SourceState, after_failure, after_fetch
 from jobs.staterepo import load_state, save_state
 from service.clock import Clock, utcnow
@@ -32,6 +33,8 @@ from service.projections.items import known_items
 from service.store import EventStore
 
 log = structlog.get_logger("crownlog.poll")
+PAGINATED = frozenset({"hf-models"})
+MAX_PAGES = 20
 
 #: Turns a poll's observations into domain events (extraction); runs inside the transaction.
 Interpreter = Callable[[Connection, SourceConfig, Sequence[Observation], datetime], list[NewEvent]]
@@ -66,6 +69,8 @@ class PollOutcome:
     duration: float = 0.0
     error: str | None = None
     next_due_at: datetime | None = None
+    polled_at: datetime | None = None
+    consecutive_errors: int = 0
 
 
 class Poller:
@@ -133,7 +138,7 @@ class Poller:
             with self._store.engine.connect() as conn, conn.begin():
                 save_state(conn, new_state)
             return self._done(source.id, "not_modified", new_state, started)
-        parsed = self._parser.run(source.kind, result.body, result.headers, source, now)
+        parsed = self._parse_pages(source, result, now)
         with self._store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
             events = item_events(source, parsed.observations, known_items(conn, source.id), now)
             for interpret in self._interpreters:
@@ -164,6 +169,26 @@ class Poller:
             len(result.body),
         )
 
+    def _parse_pages(self, source: SourceConfig, first: FetchResult, now: datetime) -> ParseResult:
+        """Parse the response, following ``Link: rel=next`` pages of paginated kinds."""
+        assert first.body is not None
+        parsed = [self._parser.run(source.kind, first.body, first.headers, source, now)]
+        url = next_page(first.headers) if source.kind in PAGINATED else None
+        while url and len(parsed) < MAX_PAGES:
+            page = self._fetcher.fetch(url)
+            if page.body is None:
+                break
+            parsed.append(self._parser.run(source.kind, page.body, page.headers, source, now))
+            url = next_page(page.headers)
+        if len(parsed) == 1:
+            return parsed[0]
+        reasons = [p.bozo_reason for p in parsed if p.bozo_reason]
+        return ParseResult(
+            observations=[o for p in parsed for o in p.observations],
+            bozo_reason="; ".join(reasons) or None,
+            ttl_seconds=parsed[0].ttl_seconds,
+        )
+
     def _fail(
         self,
         source: SourceConfig,
@@ -184,6 +209,8 @@ class Poller:
             duration=time.perf_counter() - started,
             error=message,
             next_due_at=new_state.next_due_at,
+            polled_at=now,
+            consecutive_errors=new_state.consecutive_errors,
         )
 
     def _done(
@@ -204,6 +231,7 @@ class Poller:
             size,
             time.perf_counter() - started,
             next_due_at=state.next_due_at,
+            polled_at=state.last_poll_at,
         )
 
 
@@ -214,6 +242,7 @@ def _record(outcome: PollOutcome) -> None:
     metrics.EVENTS_APPENDED.labels(outcome.source_id).inc(outcome.appended)
     if outcome.status == "error":
         metrics.POLL_ERRORS.labels(outcome.source_id).inc()
+    metrics.SOURCE_ERRORS.labels(outcome.source_id).set(outcome.consecutive_errors)
     log.log(
         30 if outcome.status == "error" else 20,
         "poll",
@@ -223,6 +252,7 @@ def _record(outcome: PollOutcome) -> None:
         items=outcome.items,
         appended=outcome.appended,
         duration=round(outcome.duration, 3),
+        polled_at=outcome.polled_at.isoformat() if outcome.polled_at else None,
         next_due=outcome.next_due_at.isoformat() if outcome.next_due_at else None,
         error=outcome.error,
     )

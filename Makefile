@@ -31,6 +31,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/append.py
+	$(BIN)/python bench/poll.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

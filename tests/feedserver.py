@@ -33,6 +33,7 @@ def rss(n: int, items: int, version: int = 1) -> bytes:
 
 class FeedServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the default 5 drops bursts of connections (1 s SYN retries)
 
     def __init__(self, items: int = 20, delay: float = 2.0) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -107,3 +108,10 @@ def sources_toml(base: str, count: int, every: str = "30m", path: str = "feed") 
         f'url = "{base}/{path}/{n}.xml"\nevery = "{every}"\n\n'
         for n in range(count)
     )
+
+
+def serve_in_process(items: int, ready: object) -> None:
+    """Entry point for a separate server process (benchmarks): put the base URL on ``ready``."""
+    server = FeedServer(items)
+    ready.put(server.base)  # type: ignore[attr-defined]
+    server.serve_forever()

@@ -28,7 +28,7 @@ from jobs.staterepo import load_state, save_state
 from service.clock import Clock, utcnow
 from service.db import WRITE
 from service.errors import SourceError
-from service.events import NewEvent
+from service.events import NewEvent, StoredEvent
 from service.projections.items import known_items
 from service.store import EventStore
 
@@ -140,10 +140,7 @@ class Poller:
             return self._done(source.id, "not_modified", new_state, started)
         parsed = self._parse_pages(source, result, now)
         with self._store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
-            events = item_events(source, parsed.observations, known_items(conn, source.id), now)
-            for interpret in self._interpreters:
-                events.extend(interpret(conn, source, parsed.observations, now))
-            appended = self._store.append_in(conn, events).appended
+            appended = self.ingest_in(conn, source, parsed.observations, now)
             new_state = after_fetch(
                 state,
                 source,
@@ -168,6 +165,26 @@ class Poller:
             len(appended),
             len(result.body),
         )
+
+    def ingest(
+        self, source: SourceConfig, observations: Sequence[Observation], now: datetime
+    ) -> list[StoredEvent]:
+        """Append what ``observations`` add to the log, in one transaction (backfill uses it)."""
+        with self._store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
+            return self.ingest_in(conn, source, observations, now)
+
+    def ingest_in(
+        self,
+        conn: Connection,
+        source: SourceConfig,
+        observations: Sequence[Observation],
+        now: datetime,
+    ) -> list[StoredEvent]:
+        """Item events, then what the interpreters derive, appended in the caller's transaction."""
+        events = item_events(source, observations, known_items(conn, source.id), now)
+        for interpret in self._interpreters:
+            events.extend(interpret(conn, source, observations, now))
+        return self._store.append_in(conn, events).appended
 
     def _parse_pages(self, source: SourceConfig, first: FetchResult, now: datetime) -> ParseResult:
         """Parse the response, following ``Link: rel=next`` pages of paginated kinds."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import orjson
 import typer
@@ -16,6 +17,7 @@ from service.clock import format_time
 def register(app: typer.Typer) -> None:
     app.command()(poll)
     app.command()(sources)
+    app.command()(backfill)
 
 
 def poll(
@@ -96,3 +98,29 @@ def sources(
             (row["last_error"] or "")[:80],
         )
     Console().print(table)
+
+
+def backfill(
+    ctx: typer.Context,
+    source_id: str = typer.Argument(..., help="The source the snapshots belong to."),
+    paths: list[Path] = typer.Argument(..., help="Archived snapshot files (JSON, CSV, Parquet)."),
+    demo: bool = typer.Option(False, "--demo", help="Look the source up in the demo sources."),
+) -> None:
+    """Ingest archived snapshots of SOURCE_ID in as_of order (re-runs append nothing new)."""
+    from jobs.backfill import backfill as run_backfill
+    from jobs.runtime import build_ingestion, enabled_sources, sources_path
+
+    services = context(ctx).services(upgrade_empty=True)
+    sources = {source.id: source for source in enabled_sources(sources_path(services, demo))}
+    if source_id not in sources:
+        raise typer.BadParameter(f"unknown source id {source_id!r}")
+    ingestion = build_ingestion(services)
+    try:
+        report = run_backfill(
+            ingestion.poller, sources[source_id], paths, ingestion.sandbox, services.clock()
+        )
+    finally:
+        ingestion.close()
+    typer.echo(
+        f"{report.files} files, {report.snapshots} snapshots, {report.appended} events appended"
+    )

@@ -1,0 +1,192 @@
+"""The catalog fold: labs and models with their current facts, each traceable to an event.
+
+State: for every lab and model slug, a dict ``field -> (FactKey, value)``. The ``FactKey``
+(``service.projections.facts``) ranks competing reports — higher tier, then higher
+``confidence``, then later ``occurred_at``, then later position — and its last item is the
+position of the event that set the field, so every fact can be traced back to the log.
+
+Folded: ``LabRegistered``/``LabUpdated`` (name, aliases, city, country), ``ModelRegistered``
+(name, lab, aliases, family), ``ModelReleased`` (released_at, open_weights, license, repo,
+url), ``ModelSpecReported``, ``ModelLicenseChanged``, ``DownloadsReported`` and, as tier-0
+hints, a ``ScoreReported`` row's ``open_weights``/``license``/``name``. A payload value of
+``None`` reports nothing. An unreadable ``released_at`` is skipped rather than failing a rebuild.
+
+Mutable fold (see ``service.projections.digest``): ``apply`` changes ``state`` in place and
+returns it; ``copy`` makes an independent snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from service.clock import format_time, parse_time
+from service.events import StoredEvent
+from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
+
+Fact = tuple[FactKey, Any]
+Fields = dict[str, Fact]
+
+_LAB_FIELDS = ("name", "aliases", "city", "country")
+_REGISTERED_FIELDS = ("name", "lab", "aliases", "family")
+_SPEC_FIELDS = ("params_total", "params_active", "architecture", "context_length", "modality")
+_TIME_FIELDS = frozenset({"released_at"})
+
+
+@dataclass(slots=True)
+class Catalog:
+    """Labs and models by slug, each a dict of ranked facts."""
+
+    labs: dict[str, Fields] = field(default_factory=dict)
+    models: dict[str, Fields] = field(default_factory=dict)
+
+
+def initial() -> Catalog:
+    """An empty catalog."""
+    return Catalog()
+
+
+def _put(fields: Fields, name: str, value: Any, key: FactKey) -> None:
+    if value is None:
+        return
+    old = fields.get(name)
+    if old is None or key > old[0]:
+        fields[name] = (key, tuple(value) if isinstance(value, list) else value)
+
+
+def _model(state: Catalog, slug: str) -> Fields:
+    fields = state.models.get(slug)
+    if fields is None:
+        fields = state.models[slug] = {}
+    return fields
+
+
+def _lab(state: Catalog, event: StoredEvent) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = state.labs.setdefault(data["slug"], {})
+    for name in _LAB_FIELDS:
+        _put(fields, name, data.get(name), key)
+    return state
+
+
+def _registered(state: Catalog, event: StoredEvent) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = _model(state, data["slug"])
+    for name in _REGISTERED_FIELDS:
+        _put(fields, name, data.get(name), key)
+    return state
+
+
+def _released(state: Catalog, event: StoredEvent) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = _model(state, data["model"])
+    # A bad date in one event must not stop every later rebuild: skip that field.
+    with suppress(ValueError):
+        _put(fields, "released_at", parse_time(str(data["released_at"])), key)
+    _put(fields, "open_weights", open_weights_of(data), key)
+    for name in ("license", "repo", "url"):
+        _put(fields, name, data.get(name), key)
+    return state
+
+
+def _spec(state: Catalog, event: StoredEvent) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = _model(state, data["model"])
+    for name in _SPEC_FIELDS:
+        _put(fields, name, data.get(name), key)
+    return state
+
+
+def _license(state: Catalog, event: StoredEvent) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = _model(state, data["model"])
+    _put(fields, "license", data["license"], key)
+    _put(fields, "open_weights", open_weights_of(data), key)
+    return state
+
+
+def _downloads(state: Catalog, event: StoredEvent) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = _model(state, data["model"])
+    _put(fields, "downloads", data["downloads"], key)
+    _put(fields, "likes", data.get("likes"), key)
+    return state
+
+
+def _score(state: Catalog, event: StoredEvent) -> Catalog:
+    data = event.data
+    if "open_weights" not in data and "license" not in data and "name" not in data:
+        return state  # the common case on the hot path: a bare score row
+    key = fact_key(event, HINT)
+    fields = _model(state, data["model"])
+    _put(fields, "open_weights", open_weights_of(data), key)
+    _put(fields, "license", data.get("license"), key)
+    _put(fields, "name", data.get("name"), key)
+    return state
+
+
+HANDLERS: dict[str, Callable[[Catalog, StoredEvent], Catalog]] = {
+    "LabRegistered": _lab,
+    "LabUpdated": _lab,
+    "ModelRegistered": _registered,
+    "ModelReleased": _released,
+    "ModelSpecReported": _spec,
+    "ModelLicenseChanged": _license,
+    "DownloadsReported": _downloads,
+    "ScoreReported": _score,
+}
+
+
+def apply(state: Catalog, event: StoredEvent) -> Catalog:
+    """Fold one event into the catalog (in place); other event types are ignored."""
+    handler = HANDLERS.get(event.type)
+    return handler(state, event) if handler else state
+
+
+def copy(state: Catalog) -> Catalog:
+    """An independent snapshot of ``state`` (facts are immutable tuples, so two levels do)."""
+    return Catalog(
+        labs={slug: dict(fields) for slug, fields in state.labs.items()},
+        models={slug: dict(fields) for slug, fields in state.models.items()},
+    )
+
+
+def _dump_fields(fields: Fields) -> dict[str, list[Any]]:
+    out = {}
+    for name, ((tier, confidence, occurred_at, position), value) in fields.items():
+        if isinstance(value, datetime):
+            value = format_time(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = [value, tier, confidence, format_time(occurred_at), position]
+    return out
+
+
+def _load_fields(dumped: dict[str, list[Any]]) -> Fields:
+    fields: Fields = {}
+    for name, (value, tier, confidence, occurred_at, position) in dumped.items():
+        if name in _TIME_FIELDS:
+            value = parse_time(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        fields[name] = ((tier, confidence, parse_time(occurred_at), position), value)
+    return fields
+
+
+def dump(state: Catalog) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (for snapshots and digests)."""
+    return {
+        "labs": {slug: _dump_fields(fields) for slug, fields in state.labs.items()},
+        "models": {slug: _dump_fields(fields) for slug, fields in state.models.items()},
+    }
+
+
+def load(dumped: dict[str, Any]) -> Catalog:
+    """The catalog ``dump`` was made from."""
+    return Catalog(
+        labs={slug: _load_fields(fields) for slug, fields in dumped["labs"].items()},
+        models={slug: _load_fields(fields) for slug, fields in dumped["models"].items()},
+    )

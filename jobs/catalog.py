@@ -197,8 +197,9 @@ def catalog_events(
     with the stream's ``version``. A new lab gets ``LabRegistered``, a changed one ``LabUpdated``
     with the changed fields only. There is no model update event type, so a model whose identity
     changed is registered again with its full identity (the catalog projection treats a repeated
-    ``ModelRegistered`` as a replacement); aliases the log learned from sources are kept. Keys hash the content (and the known version, when given), so
-    two workers syncing the same config append it once.
+    ``ModelRegistered`` as a replacement); aliases the log learned from sources are kept.
+    Keys hash the content (and the known version, when given), so two workers syncing the same
+    config append it once.
     """
     events: list[NewEvent] = []
     for lab in catalog.labs:

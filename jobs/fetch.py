@@ -10,27 +10,22 @@ local files under the same cap.
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.utils import formatdate, parsedate_to_datetime
-from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.request import url2pathname
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
 
+from jobs import httprules
+from jobs.httprules import shown
 from jobs.inflate import Inflater
+from jobs.localfile import read_local
 from service import __version__
 from service.errors import SourceError
 
 log = structlog.get_logger("crownlog.fetch")
-
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_PERMANENT = frozenset({301, 308})
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +74,7 @@ class FetchError(SourceError):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
-        #: Seconds the server asked us to wait (``Retry-After``), when it did.
+        #: Seconds the server asked crownlog to wait (``Retry-After``), when it did.
         self.retry_after = retry_after
 
 
@@ -95,7 +90,8 @@ class _Retry(Exception):
 class Fetcher:
     """Fetches URLs over one shared, thread-safe ``httpx.Client`` (made here unless given).
 
-    ``sleep``, ``clock`` (monotonic) and ``jitter`` (0 ≤ x < 1) are injectable for tests.
+    ``sleep``, ``clock`` (monotonic seconds) and ``jitter`` (0 ≤ x < 1) are injectable so tests
+    neither wait nor guess.
     """
 
     def __init__(
@@ -119,11 +115,11 @@ class Fetcher:
         last_modified: str | None = None,
         deadline: float | None = None,
     ) -> FetchResult:
-        """GET ``url`` (conditionally, if ``etag``/``last_modified`` are given).
+        """GET ``url``, conditionally when ``etag`` / ``last_modified`` are given.
 
-        ``deadline`` is a ``time.monotonic()`` instant; the fetch, retries and waits included,
-        ends by it or by ``settings.total_deadline`` from now, whichever is sooner (a read in
-        progress may overrun it by at most one read timeout). Raises ``FetchError``.
+        ``deadline`` is a ``time.monotonic()`` instant: the fetch, its retries and waits end by
+        it or by ``settings.total_deadline`` from now, whichever is sooner (a read in progress
+        may overrun by at most one read timeout). Raises ``FetchError``.
         """
         started = self._clock()
         end = started + self.settings.total_deadline
@@ -142,24 +138,19 @@ class Fetcher:
                 return self._follow(url, headers, end, started, attempt)
             except _Retry as retry:
                 delay = retry.after if retry.after is not None else self._backoff(attempt)
-                failure = f"{retry} from {_shown(url)}"
-                if attempt > self.settings.retries:
+                if attempt > self.settings.retries or self._clock() + delay >= end:
+                    why = (
+                        f"gave up after {attempt} attempts"
+                        if attempt > self.settings.retries
+                        else "no time left to retry within the fetch deadline"
+                    )
                     raise FetchError(
-                        f"{failure}; gave up after {attempt} attempts — crownlog retries on the"
-                        " next poll",
+                        f"{retry} from {shown(url)}; {why} — crownlog tries again next poll",
                         status=retry.status,
                         retryable=True,
                         retry_after=retry.after,
                     ) from None
-                if self._clock() + delay >= end:
-                    raise FetchError(
-                        f"{failure}; no time left to retry within the fetch deadline — crownlog"
-                        " retries on the next poll",
-                        status=retry.status,
-                        retryable=True,
-                        retry_after=retry.after,
-                    ) from None
-                log.info("fetch retry", url=_shown(url), attempt=attempt, delay=round(delay, 3),
+                log.info("fetch retry", url=shown(url), attempt=attempt, delay=round(delay, 3),
                          reason=str(retry))  # fmt: skip
                 self._sleep(delay)
 
@@ -170,48 +161,48 @@ class Fetcher:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
-        return self._jitter() * ceiling  # "full jitter": spreads retries of many workers
+        return self._jitter() * ceiling  # "full jitter" spreads the retries of many workers
 
     def _follow(
-        self, url: str, headers: dict[str, str], end: float, started: float, attempt: int
+        self, url: str, sent: dict[str, str], end: float, started: float, attempt: int
     ) -> FetchResult:
         hops: list[int] = []
-        seen = {url}
-        current = url
+        seen, current = {url}, url
         while True:
-            status, response_headers, body = self._request(current, headers, end)
-            if status not in _REDIRECTS:
+            status, headers, body = self._request(current, sent, end)
+            if status not in httprules.REDIRECTS:
                 break
-            target = _redirect_target(current, status, response_headers)
+            try:
+                target = httprules.redirect_target(current, headers.get("location"))
+            except ValueError as exc:
+                raise FetchError(f"{exc} (HTTP {status})", status=status) from None
             hops.append(status)
             if len(hops) > self.settings.max_redirects:
                 raise FetchError(
-                    f"more than {self.settings.max_redirects} redirects from {_shown(url)} "
-                    f"(then {_shown(target)}) — point the source at the final url",
+                    f"more than {self.settings.max_redirects} redirects from {shown(url)} (next:"
+                    f" {shown(target)}) — point the source at the final url",
                     status=status,
                 )
             if target in seen:
                 raise FetchError(
-                    f"redirect loop from {_shown(url)}: {_shown(target)} was already visited"
+                    f"redirect loop from {shown(url)}: {shown(target)} was already visited"
                     " — the server is misconfigured; check the source url",
                     status=status,
                 )
             seen.add(target)
             current = target
-        permanent = hops and all(hop in _PERMANENT for hop in hops)
-        unchanged, sent = status == 304, headers
-        cache = _MAX_AGE.search(response_headers.get("cache-control", ""))
+        permanent = bool(hops) and all(hop in httprules.PERMANENT for hop in hops)
+        unchanged = status == 304  # a 304 need not repeat validators; the ones sent still hold
         return FetchResult(
             status=status,
             body=body,
-            headers=response_headers,
+            headers=headers,
             effective_url=current,
             permanent_redirect=current if permanent else None,
-            # A 304 need not repeat the validators; the ones we sent still hold.
-            etag=response_headers.get("etag") or (sent.get("If-None-Match") if unchanged else None),
-            last_modified=response_headers.get("last-modified")
+            etag=headers.get("etag") or (sent.get("If-None-Match") if unchanged else None),
+            last_modified=headers.get("last-modified")
             or (sent.get("If-Modified-Since") if unchanged else None),
-            max_age=int(cache.group(1)) if cache else None,
+            max_age=httprules.max_age(headers.get("cache-control")),
             elapsed=self._clock() - started,
             attempts=attempt,
         )
@@ -219,12 +210,12 @@ class Fetcher:
     def _request(
         self, url: str, headers: dict[str, str], end: float
     ) -> tuple[int, dict[str, str], bytes | None]:
-        """One GET: (status, headers, body); body None for redirects and 304."""
+        """One GET: (status, lower-cased headers, body); body None for redirects and 304."""
         remaining = end - self._clock()
         if remaining <= 0:
             raise FetchError(
-                f"fetch deadline of {self.settings.total_deadline:g} s passed before {_shown(url)}"
-                " answered — crownlog retries on the next poll",
+                f"fetch deadline of {self.settings.total_deadline:g} s passed before {shown(url)}"
+                " answered — crownlog tries again next poll",
                 retryable=True,
             )
         timeout = httpx.Timeout(
@@ -232,24 +223,35 @@ class Fetcher:
             connect=min(self.settings.connect_timeout, remaining),
         )
         try:
-            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
-                response_headers = {name: value for name, value in response.headers.items()}
-                status = response.status_code
-                if status in _REDIRECTS or status == 304:
+            with self._client.stream(
+                "GET", url, headers=headers, timeout=timeout, follow_redirects=False
+            ) as response:
+                status, response_headers = response.status_code, dict(response.headers.items())
+                if status in httprules.REDIRECTS or status == 304:
                     return status, response_headers, None
-                _check_status(status, url, response_headers, self._retry_after)
+                if httprules.retryable(status):
+                    after = httprules.retry_after(
+                        response_headers.get("retry-after"), self.settings.retry_after_cap
+                    )
+                    reason = "rate limited" if status == 429 else "server error"
+                    raise _Retry(f"HTTP {status} ({reason})", status=status, after=after)
+                if not 200 <= status < 300:
+                    raise FetchError(
+                        f"HTTP {status} from {shown(url)} — {httprules.advice(status)}",
+                        status=status,
+                    )
                 return status, response_headers, self._read_body(response, url, end)
         except httpx.TimeoutException as exc:
             raise _Retry(f"timed out ({type(exc).__name__})") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
-            raise FetchError(f"cannot fetch {_shown(url)}: {exc} — check the source url") from None
+            raise FetchError(f"cannot fetch {shown(url)}: {exc} — check the source url") from None
         except httpx.TransportError as exc:
             raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
 
     def _read_body(self, response: httpx.Response, url: str, end: float) -> bytes:
         limit = self.settings.max_bytes
         too_large = (
-            f"response from {_shown(url)} exceeded {limit} bytes after decompression — raise "
+            f"response from {shown(url)} exceeded {limit} bytes after decompression — raise "
             "max_bytes or fix the source"
         )
         encoding = response.headers.get("content-encoding", "")
@@ -263,57 +265,21 @@ class Fetcher:
         except OverflowError:
             raise FetchError(too_large, status=response.status_code) from None
         except ValueError as exc:
-            raise FetchError(f"{exc} in the response from {_shown(url)}") from None
+            raise FetchError(f"{exc} in the response from {shown(url)}") from None
         except TimeoutError:
             raise FetchError(
                 f"fetch deadline of {self.settings.total_deadline:g} s passed while reading "
-                f"{_shown(url)} — the server is too slow; crownlog retries on the next poll",
+                f"{shown(url)} — the server is too slow; crownlog tries again next poll",
                 status=response.status_code,
                 retryable=True,
             ) from None
         return b"".join(chunks)
 
-    def _retry_after(self, value: str | None) -> float | None:
-        """Seconds from a ``Retry-After`` header (delta seconds or HTTP-date), capped."""
-        if not value:
-            return None
-        value = value.strip()
-        if value.isdigit() and len(value) < 12:
-            seconds = float(value)
-        else:
-            try:
-                seconds = parsedate_to_datetime(value).timestamp() - time.time()
-            except (TypeError, ValueError, IndexError):
-                return None
-        return min(max(seconds, 0.0), self.settings.retry_after_cap)
-
     def _read_file(self, url: str, last_modified: str | None, started: float) -> FetchResult:
-        parts = urlsplit(url)
-        if parts.netloc not in ("", "localhost"):
-            raise FetchError(f"{url}: a file url names no host — use file:///absolute/path")
-        path = Path(url2pathname(parts.path))
         try:
-            stat = path.stat()
-            if not path.is_file():
-                raise FetchError(f"{path} is not a regular file ({url}) — check the source url")
-            if stat.st_size > self.settings.max_bytes:
-                raise OverflowError
-            modified = formatdate(stat.st_mtime, usegmt=True)
-            body = None
-            if last_modified != modified:
-                with path.open("rb") as handle:
-                    body = handle.read(self.settings.max_bytes + 1)
-                if len(body) > self.settings.max_bytes:
-                    raise OverflowError  # the file grew after stat()
-        except FileNotFoundError:
-            raise FetchError(f"file {path} does not exist ({url}) — check the source url") from None
-        except OverflowError:
-            raise FetchError(
-                f"file {path} exceeds {self.settings.max_bytes} bytes — raise max_bytes or fix "
-                "the source"
-            ) from None
-        except OSError as exc:
-            raise FetchError(f"cannot read {path} ({url}): {exc.strerror or exc}") from None
+            body, modified = read_local(url, self.settings.max_bytes, last_modified)
+        except ValueError as exc:
+            raise FetchError(str(exc)) from None
         headers = {"last-modified": modified}
         if body is not None:
             headers["content-length"] = str(len(body))
@@ -331,58 +297,9 @@ class Fetcher:
         )
 
 
-def _check_status(
-    status: int,
-    url: str,
-    headers: dict[str, str],
-    retry_after: Callable[[str | None], float | None],
-) -> None:
-    """Raise for anything but 2xx: ``_Retry`` for 429 and 5xx, ``FetchError`` otherwise."""
-    if 200 <= status < 300:
-        return
-    if status == 429 or status >= 500:
-        after = retry_after(headers.get("retry-after"))
-        reason = "rate limited" if status == 429 else "server error"
-        raise _Retry(f"HTTP {status} ({reason})", status=status, after=after)
-    advice = {
-        401: "the source needs credentials crownlog does not have",
-        403: "the server refuses crownlog — check the url, or whether it blocks crawlers",
-        404: "check the source url",
-        410: "the feed is gone — disable the source or find its new url",
-    }.get(status, "check the source url")
-    raise FetchError(f"HTTP {status} from {_shown(url)} — {advice}", status=status)
-
-
-def _redirect_target(url: str, status: int, headers: dict[str, str]) -> str:
-    location = headers.get("location", "").strip()
-    if not location:
-        raise FetchError(
-            f"HTTP {status} redirect without a Location from {_shown(url)} — check the source url",
-            status=status,
-        )
-    target = urljoin(url, location)
-    if urlsplit(target).scheme not in ("http", "https"):
-        # Never let a server steer the fetcher to file:// or another scheme.
-        raise FetchError(
-            f"{_shown(url)} redirects to {_shown(target)}, which is not http(s) — refused",
-            status=status,
-        )
-    return target
-
-
 def _until(chunks: Iterator[bytes], clock: Callable[[], float], end: float) -> Iterator[bytes]:
     """``chunks``, raising TimeoutError once the deadline ``end`` has passed."""
     for chunk in chunks:
         if clock() > end:
             raise TimeoutError
         yield chunk
-
-
-def _shown(url: str) -> str:
-    """``url`` without credentials, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))

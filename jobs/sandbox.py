@@ -195,26 +195,32 @@ class _Worker:
         self._adapters = adapters
         self._process: Any = None
         self._conn: Connection | None = None
+        self._retired = False
         self.exit_code: int | None = None
 
     def call(self, request: tuple[Any, ...], timeout: float) -> tuple[Any, ...]:
         """Send ``request``, wait for the reply; TimeoutError / EOFError kill the process."""
-        if self._conn is None or not self._process.is_alive():
+        if self._process is None or not self._process.is_alive():
             self.restart()
-        assert self._conn is not None
+        conn = self._conn
+        if conn is None:
+            raise EOFError  # retired: the sandbox was closed
         try:
-            self._conn.send(request)
-            if not self._conn.poll(timeout):
-                self.restart()
-                raise TimeoutError
-            return self._conn.recv()  # type: ignore[no-any-return]
-        except (EOFError, OSError):
+            conn.send(request)
+            reply = conn.recv() if conn.poll(timeout) else None
+        except (EOFError, OSError):  # the process died mid-call (or the sandbox was closed)
             self.restart()
             raise EOFError from None
+        if reply is None:
+            self.restart()  # the only way to stop a parse stuck in C code
+            raise TimeoutError
+        return reply  # type: ignore[no-any-return]
 
     def restart(self) -> None:
-        """Kill the process (if any) and start a fresh one."""
-        self.stop(graceful=False)
+        """Kill the process (if any) and start a fresh one, unless the worker is retired."""
+        self._end(graceful=False)
+        if self._retired:
+            return
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_serve,
@@ -228,8 +234,12 @@ class _Worker:
             child.close()
         self._process, self._conn = process, parent
 
-    def stop(self, graceful: bool = True) -> None:
-        """End the process: ask it to exit, or kill it outright."""
+    def stop(self) -> None:
+        """Retire the worker: ask the process to exit (else kill it); start no other."""
+        self._retired = True
+        self._end(graceful=True)
+
+    def _end(self, graceful: bool) -> None:
         process, conn, self._process, self._conn = self._process, self._conn, None, None
         if process is None:
             return

@@ -22,7 +22,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 # Which of the first four bytes are zero -> the UTF-16/32 flavour of "<" (XML 1.0 appendix F).
-_ZERO_PATTERNS = {
+_ZERO_PATTERNS: dict[tuple[bool, ...], str] = {
     (True, True, True, False): "utf-32-be",
     (False, True, True, True): "utf-32-le",
     (True, False, True, False): "utf-16-be",

@@ -11,13 +11,15 @@ from service.clock import Clock, utcnow
 from service.db import create_engine
 from service.errors import SchemaError
 from service.projections.items import ItemIndex
+from service.projections.persist import ProjectionWriter
+from service.readmodel import ReadModel
 from service.settings import Settings
 from service.store import EventStore, Projector
 
 
 def projectors() -> list[Projector]:
     """Every persisted projector, in the order they fold each append."""
-    return [ItemIndex()]
+    return [ItemIndex(), ProjectionWriter()]
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Services:
     settings: Settings
     engine: Engine
     store: EventStore
+    reads: ReadModel
     clock: Clock = field(default=utcnow)
 
     def close(self) -> None:
@@ -37,7 +40,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Services:
     """Connect to the database named by ``settings`` (no schema check; see ``ensure_schema``)."""
     engine = create_engine(settings.database_url)
     store = EventStore(engine, clock=clock, projectors=projectors())
-    return Services(settings=settings, engine=engine, store=store, clock=clock)
+    reads = ReadModel(engine, settings.crown.leaderboard, clock)
+    return Services(settings=settings, engine=engine, store=store, reads=reads, clock=clock)
 
 
 def ensure_schema(engine: Engine, upgrade_empty: bool = True) -> None:

@@ -65,8 +65,10 @@ def fetch(
     until: int | None = None,
     limit: int = CHUNK,
     stream: str | None = None,
+    occurred_until: datetime | None = None,
 ) -> list[StoredEvent]:
-    """Up to ``limit`` events with ``after < position (<= until)``, optionally of one stream."""
+    """Up to ``limit`` events with ``after < position (<= until)``, optionally of one stream
+    and with ``occurred_at <= occurred_until``."""
     mark = _PARAM[conn.dialect.name]
     clauses = [f"position > {mark}"]
     params: list[Any] = [after]
@@ -76,15 +78,40 @@ def fetch(
     if stream is not None:
         clauses.append(f"stream = {mark}")
         params.append(stream)
+    if occurred_until is not None:
+        clauses.append(f"occurred_at <= {mark}")
+        params.append(_time_param(conn, occurred_until))
     sql = f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY position LIMIT {int(limit)}"
     return [decode(row) for row in conn.exec_driver_sql(sql, tuple(params))]
 
 
-def scan(engine: Engine, after: int = 0, until: int | None = None) -> Iterator[StoredEvent]:
+def _time_param(conn: Connection, moment: datetime) -> Any:
+    utc = to_utc(moment)
+    if conn.dialect.name == "sqlite":
+        return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return utc
+
+
+def last_position_recorded_by(conn: Connection, moment: datetime) -> int:
+    """The last position recorded at or before ``moment`` (0 if none)."""
+    mark = _PARAM[conn.dialect.name]
+    value = conn.exec_driver_sql(
+        f"SELECT max(position) FROM events WHERE recorded_at <= {mark}",
+        (_time_param(conn, moment),),
+    ).scalar()
+    return int(value or 0)
+
+
+def scan(
+    engine: Engine,
+    after: int = 0,
+    until: int | None = None,
+    occurred_until: datetime | None = None,
+) -> Iterator[StoredEvent]:
     """Every event after ``after`` (up to ``until``) in position order, in chunks."""
     while True:
         with engine.connect() as conn:
-            chunk = fetch(conn, after, until)
+            chunk = fetch(conn, after, until, occurred_until=occurred_until)
         yield from chunk
         if len(chunk) < CHUNK:
             return

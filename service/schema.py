@@ -53,6 +53,8 @@ events = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("stream", "version", name="uq_events_stream_version"),
     sa.UniqueConstraint("key", name="uq_events_key"),
+    sa.Index("ix_events_occurred_at", "occurred_at"),
+    sa.Index("ix_events_recorded_at", "recorded_at"),
 )
 
 checkpoints = sa.Table(
@@ -94,4 +96,27 @@ items = sa.Table(
     sa.Column("item_id", sa.String(512), primary_key=True),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+#: Materialized projection views (catalog entries, standings and reigns per board), kept in
+#: step with the log in the append transaction; the audit compares them with a rebuild.
+projection_rows = sa.Table(
+    "projection_rows",
+    metadata,
+    sa.Column("projection", sa.String(40), primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("value", Json, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+#: Fold states every N events (compressed canonical JSON): past reads start from the nearest.
+#: An optimisation only: deleting them changes no answer.
+projection_snapshots = sa.Table(
+    "projection_snapshots",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column(
+        "state", sa.LargeBinary().with_variant(postgresql.BYTEA(), "postgresql"), nullable=False
+    ),
 )

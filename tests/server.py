@@ -21,9 +21,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(
-    url: str, cwd: Path, *args: str, env: dict[str, str] | None = None
-) -> Iterator[str]:
+def serving(url: str, cwd: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``crownlog serve`` against ``url``; yield its base URL once /healthz answers."""
     import os
 
@@ -37,7 +35,10 @@ def serving(
     log = (cwd / f"serve-{port}.log").open("w")
     proc = subprocess.Popen(
         [CROWNLOG, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=cwd, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        cwd=cwd,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -38,8 +38,18 @@ def test_events_endpoint_pages_by_position(database_url: str, tmp_path: Path) ->
         assert rest["next"] is None
         assert rest["items"][0]["source"]["item_id"] == "item-3"
         assert set(rest["items"][0]) == {
-            "position", "stream", "version", "type", "schema", "data", "occurred_at",
-            "recorded_at", "source", "key", "prev_hash", "hash",
+            "position",
+            "stream",
+            "version",
+            "type",
+            "schema",
+            "data",
+            "occurred_at",
+            "recorded_at",
+            "source",
+            "key",
+            "prev_hash",
+            "hash",
         }
 
 

@@ -1,0 +1,150 @@
+"""Who a figure is about: the subject of its clause, a model it is attached to, or the topic.
+
+Rules, in order, for a position inside a clause:
+
+1. A figure right after a model name (``DeepSeek-V3 (671B)``, ``Kimi K2总参数1万亿``,
+   ``DeepSeek-V3's 671B``) belongs to that model.
+2. Inside a comparison (``than X``, ``versus … X``, ``比X``, ``与X相比``, ``beats X``) it belongs to
+   the model compared with, or to nobody if none is named there.
+3. Otherwise it belongs to the clause's subject: the first model named in the clause outside
+   comparisons. A clause naming none inherits the subject of the previous clause, else of the
+   sentence, else the topic: the subject of the previous sentence (``It has …``, ``该模型…``,
+   ``其…``), never a model merely compared with. ``which …`` / ``the latter`` / ``后者`` refer to
+   the model named last, ``the former`` / ``前者`` to the one before it. In an appositive
+   (``X, the first update of Y``) a model after "of" is not the subject.
+4. Coordinated subjects with "both" (``A与B总参数均为…``, ``A and B both …``) share the figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jobs.extract.names import Match
+from jobs.extract.sentences import Span, clauses, comparisons, sentences
+
+#: Text allowed between a model name and a figure that belongs to it.
+_ATTACHED = re.compile(
+    r"^\s*[(\[]?\s*(?:'s|’s|的)?\s*(?:(?:总|總|激活|启用|啟用|活跃|活躍)?(?:参数|參數)(?:量|规模|規模)?"
+    r"(?:为|為|是|达|達|约|約)?)?\s*(?:~|≈|about|around|约|約)?\s*$",
+    re.IGNORECASE,
+)
+_LAST_NAMED = re.compile(r"^\s*(?:(?:which|who|whose|the\s+latter)\b|后者|後者)", re.IGNORECASE)
+_FORMER = re.compile(r"^\s*(?:the\s+former|前者)", re.IGNORECASE)
+_OBJECT_OF = re.compile(r"\b(?:of|from)\s+(?:the\s+)?$", re.IGNORECASE)
+_JOINED = re.compile(r"\s*(?:与|與|和|及|and|&|、|,)\s*", re.IGNORECASE)
+_BOTH = re.compile(r"均|都|同样|同樣|\bboth\b|\beach\b", re.IGNORECASE)
+#: Confidence lost when the owner is inferred rather than named in the clause.
+COMPARED_PENALTY = 0.2
+TOPIC_PENALTY = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A clause, the models it names, its comparison spans and whom it is about."""
+
+    start: int
+    end: int
+    mentions: tuple[Match, ...]
+    comparisons: tuple[Span, ...]
+    owner: str | None
+    penalty: float = 0.0
+    co_owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence, its clauses and its subject (None when it names no model as subject)."""
+
+    start: int
+    end: int
+    clauses: tuple[Clause, ...]
+    subject: str | None
+
+
+def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[Sentence]:
+    """Split ``text`` into sentences and clauses and decide whom each clause is about."""
+    result: list[Sentence] = []
+    named: list[str] = []  # models in the order they were named, for "which" / "the latter"
+    for sentence in sentences(text):
+        both = _BOTH.search(text, *sentence) is not None
+        raw = []
+        for index, (start, end) in enumerate(clauses(text, sentence)):
+            inside = tuple(m for m in mentions if start <= m.start < end)
+            compared = tuple(comparisons(text, (start, end), [(m.start, m.end) for m in inside]))
+            subjects = _subjects(text, start, inside, compared, index == 0, both)
+            raw.append((start, end, inside, compared, subjects))
+        sentence_subjects = next((item[4] for item in raw if item[4]), ())
+        built: list[Clause] = []
+        running: tuple[str, ...] = ()
+        for start, end, inside, compared, subjects in raw:
+            if subjects:
+                running = subjects
+                clause = Clause(start, end, inside, compared, subjects[0], 0.0, subjects[1:])
+            else:
+                owners = _inherited(text[start:end], named) or running or sentence_subjects
+                if owners:
+                    clause = Clause(start, end, inside, compared, owners[0], 0.0, owners[1:])
+                else:
+                    clause = Clause(start, end, inside, compared, topic, TOPIC_PENALTY)
+            built.append(clause)
+            named.extend(m.slug for m in inside)
+        subject = sentence_subjects[0] if sentence_subjects else None
+        result.append(Sentence(sentence[0], sentence[1], tuple(built), subject))
+        topic = subject or topic
+    return result
+
+
+def owner_at(text: str, clause: Clause, position: int) -> tuple[tuple[str, ...], float]:
+    """The models a figure at ``position`` is about (usually one), and the confidence penalty."""
+    before = [m for m in clause.mentions if m.end <= position]
+    if before and _ATTACHED.match(text[before[-1].end : position]):
+        attached = before[-1]
+        if attached.slug != clause.owner:
+            in_comparison = _within(attached.start, clause.comparisons)
+            return (attached.slug,), COMPARED_PENALTY if in_comparison else 0.0
+    for start, end in clause.comparisons:
+        if start <= position < end:
+            compared = next((m for m in clause.mentions if start <= m.start < end), None)
+            return ((compared.slug,), COMPARED_PENALTY) if compared else ((), 0.0)
+    if clause.owner is None:
+        return (), 0.0
+    return (clause.owner, *clause.co_owners), clause.penalty
+
+
+def _subjects(
+    text: str,
+    start: int,
+    inside: tuple[Match, ...],
+    compared: tuple[Span, ...],
+    first_clause: bool,
+    both: bool,
+) -> tuple[str, ...]:
+    candidates = [
+        m
+        for m in inside
+        if not _within(m.start, compared)
+        and (first_clause or not _OBJECT_OF.search(text, start, m.start))
+    ]
+    if not candidates:
+        return ()
+    subjects = [candidates[0]]
+    for following in inside[inside.index(candidates[0]) + 1 :]:
+        if not both or not _JOINED.fullmatch(text, subjects[-1].end, following.start):
+            break
+        subjects.append(following)
+    return tuple(dict.fromkeys(m.slug for m in subjects))
+
+
+def _inherited(clause_text: str, named: list[str]) -> tuple[str, ...]:
+    """The model named last for "which …" / "the latter", the one before for "the former"."""
+    distinct = list(dict.fromkeys(reversed(named)))
+    if _LAST_NAMED.match(clause_text) and distinct:
+        return (distinct[0],)
+    if _FORMER.match(clause_text) and len(distinct) > 1:
+        return (distinct[1],)
+    return ()
+
+
+def _within(position: int, spans: tuple[Span, ...]) -> bool:
+    return any(start <= position < end for start, end in spans)

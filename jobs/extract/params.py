@@ -1,0 +1,120 @@
+"""Parameter counts in a clause: which figures are model sizes, and total or active.
+
+A figure counts only with a cue next to it (``355B parameters``, ``总参数3550亿``, ``32B active``,
+``a 355B MoE model``); the unit alone is never enough, so prices, downloads, training tokens,
+GPU counts and valuations are left alone. Cues are read right of the figure first
+(``3550亿总参数和320亿激活参数``: each figure's own noun decides), then left of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jobs.extract.numbers import NUMBER, amount
+
+Span = tuple[int, int]
+
+_UNIT = (
+    r"(?:万亿|萬億|千亿|千億|百亿|百億|十亿|十億|亿|億"
+    r"|(?:trillion|billion|million|bn)(?![A-Za-z])|[BbTtMm](?![A-Za-z]))"
+)
+FIGURE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<unit>{_UNIT})")
+_CJK_UNITS = frozenset("万亿萬億千百十")
+_ACTIVE = r"(?:active|activated|activates|activating|激活|启用|啟用|活跃|活躍)"
+_PARAM = r"(?:parameters?|params?|参数|參數)"
+
+_RIGHT_EXCLUDED = re.compile(
+    r"^[\s-]*(?:个|個)?\s*(?:tokens?|词元|詞元|tok/s|downloads?|下载|下載|次|users?|用户|用戶|人"
+    r"|languages?|种|種|GPUs?|张|張|块|塊|卡|hours?|小时|小時|yuan|元|美元|dollars?|USD|RMB"
+    r"|EFLOPS|PFLOPS|FLOPs?|words?|字|images?|videos?|lines?|stars?|in\s+funding|valuation)",
+    re.IGNORECASE,
+)
+_LEFT_EXCLUDED = re.compile(r"(?:[$¥€£]|US\$|RMB|USD|per|每)\s*$", re.IGNORECASE)
+_RIGHT_ACTIVE = re.compile(
+    rf"^[\s-]*(?:{_PARAM}\s*)?(?:of\s+(?:them|which)\s+)?(?:(?:are|is|being|get|gets)\s+)?"
+    rf"(?:为|為|是)?(?:的)?{_ACTIVE}",
+    re.IGNORECASE,
+)
+_RIGHT_TOTAL = re.compile(r"^[\s-]*(?:total\b|in\s+total\b|overall\b|(?:的)?(?:总|總))", re.I)
+_RIGHT_PARAM = re.compile(rf"^[\s-]*(?:个|個)?(?:的)?(?:total\s+|总|總)?{_PARAM}", re.IGNORECASE)
+_RIGHT_MODEL = re.compile(
+    r"^[\s-]*(?:(?:open|open-weights?|open-source|sparse|reasoning|multimodal|flagship|base)\s+)?"
+    r"(?:MoE|mixture|dense|model|LLM|language\s+model|的(?:MoE|模型|大模型)|模型|大模型|混合专家"
+    r"|混合專家|稠密)",
+    re.IGNORECASE,
+)
+_LEFT_PARAM = re.compile(
+    rf"(?P<cue>(?:(?:total|active|activated)\s+)?{_PARAM}(?:\s+count|量|规模|規模|总量|總量)?"
+    r"|(?:总|總|激活|启用|啟用|活跃|活躍)(?:参数|參數)(?:量|规模|規模)?)"
+    r"\s*(?:respectively\s+)?(?:分别|分別|均|都)?"
+    r"(?:(?:of|is|are|:|=|at|totals?|totaling|reaching|为|為|是|达|達|达到|達到|高达|高達|共|有"
+    r"|仅|僅|只有|只)\s*){0,2}(?:about|around|roughly|approximately|nearly|some|~|≈|约|約)?\s*$",
+    re.IGNORECASE,
+)
+_LEFT_ACTIVE = re.compile(
+    rf"{_ACTIVE}(?:\s+only|\s+just|\s+about|\s+roughly|了|约|約|仅|僅)?\s*$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A parameter count read at ``text[start:end]``; ``cued`` is False for a bare ``671B``."""
+
+    start: int
+    end: int
+    value: int
+    role: str  # "total" | "active"
+    confidence: float
+    cued: bool = True
+
+
+def parameter_figures(text: str, clause: Span, skip: list[Span]) -> list[Figure]:
+    """Every figure in ``clause`` with a B/T/亿-type unit that reads as a parameter count.
+
+    Figures inside ``skip`` (model names: ``Qwen3-235B-A22B``) are left to name parsing.
+    Uncued figures are returned with ``cued=False`` so the caller can decide by context
+    (``GLM-4.5 (355B)``, ``355B total parameters versus 671B for DeepSeek-R1``).
+    """
+    figures = []
+    for found in FIGURE.finditer(text, clause[0], clause[1]):
+        start, end = found.span()
+        if any(s <= start < e for s, e in skip) or not _free_standing(text, found):
+            continue
+        value = amount(found.group("number"), found.group("unit"))
+        if value is None or not 10**6 <= value <= 10**14:
+            continue
+        left = re.split(r"\d", text[max(clause[0], start - 24) : start])[-1]
+        right = re.split(r"\d", text[end : min(clause[1], end + 32)])[0]
+        if _RIGHT_EXCLUDED.match(right) or _LEFT_EXCLUDED.search(left):
+            continue
+        figures.append(_read(start, end, value, left, right))
+    return figures
+
+
+def _free_standing(text: str, found: re.Match[str]) -> bool:
+    """Not a piece of a longer token (``A22B``, ``-235B``), and Chinese numerals only with 亿."""
+    before = text[found.start() - 1] if found.start() else " "
+    if (before.isalnum() and before.isascii()) or before in "_.-":
+        return False
+    number = found.group("number")
+    return number[0].isdigit() or found.group("unit")[0] in _CJK_UNITS
+
+
+def _read(start: int, end: int, value: int, left: str, right: str) -> Figure:
+    left_param = _LEFT_PARAM.search(left)
+    left_active = bool(_LEFT_ACTIVE.search(left)) or bool(
+        left_param and re.search(_ACTIVE, left_param.group("cue"), re.IGNORECASE)
+    )
+    if _RIGHT_TOTAL.match(right):
+        return Figure(start, end, value, "total", 0.9 if _RIGHT_PARAM.match(right) else 0.85)
+    if _RIGHT_ACTIVE.match(right):
+        return Figure(start, end, value, "active", 0.9 if re.search(_PARAM, right) else 0.85)
+    role = "active" if left_active else "total"
+    if _RIGHT_PARAM.match(right) or left_param:
+        return Figure(start, end, value, role, 0.9)
+    if left_active:
+        return Figure(start, end, value, "active", 0.85)
+    if _RIGHT_MODEL.match(right):
+        return Figure(start, end, value, "total", 0.7)
+    return Figure(start, end, value, "total", 0.5, cued=False)

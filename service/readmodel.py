@@ -1,0 +1,157 @@
+"""The read side: DESIGN §6 JSON shapes for any point on either time axis.
+
+Current reads come from in-memory fold states kept at the projections' checkpoint (which the
+append transaction moves with the log, so a read never sees the log ahead of them); each read
+checks the checkpoint and folds what is new. Past reads go through ``PastStates``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from service.checkpoints import read_checkpoint
+from service.clock import Clock, format_time
+from service.pastviews import PastStates
+from service.projections import crown
+from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
+from service.projections.digest import States, initial_states, snapshot
+from service.projections.persist import NAME, fold_range
+from service.projections.places import places_view
+from service.projections.standings import standings_view
+from service.schema import events as events_table
+from service.timepoint import At
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Settled states and where on the axes they stand."""
+
+    states: States
+    position: int
+    known_at: datetime | None
+    as_of: datetime | None
+    now: datetime
+
+
+class ReadModel:
+    """Answers the read commands and endpoints."""
+
+    def __init__(self, engine: Engine, crown_board: str, clock: Clock) -> None:
+        self.engine = engine
+        self.crown_board = crown_board
+        self._clock = clock
+        self._past = PastStates(engine)
+        self._lock = Lock()
+        self._working: States = initial_states()
+        self._position = 0
+        self._published: States = snapshot(self._working)
+
+    def head(self) -> int:
+        """The position the projections stand at (the log's head)."""
+        with self.engine.connect() as conn:
+            return read_checkpoint(conn, NAME)
+
+    def view(self, at: At = At()) -> View:
+        """The states to answer from, for ``at``."""
+        head = self.head()
+        if at.is_now:
+            return View(self._current(head), head, None, None, self._clock())
+        position = self._past.position_of(at, head)
+        states = self._past.states(at, position)
+        now = at.as_of or at.known_at or self._recorded_at(position) or self._clock()
+        return View(states, position, self._recorded_at(position), at.as_of, now)
+
+    def _current(self, head: int) -> States:
+        with self._lock:
+            if head != self._position:
+                with self.engine.connect() as conn:
+                    fold_range(conn, self._working, self._position, head)
+                crown.settle(self._working["crown"])
+                self._position = head
+                self._published = snapshot(self._working)
+            return self._published
+
+    def _recorded_at(self, position: int) -> datetime | None:
+        if position <= 0:
+            return None
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(events_table.c.recorded_at).where(events_table.c.position == position)
+            ).scalar()
+
+    # -- the DESIGN §6 shapes --------------------------------------------------------------
+
+    def standings(
+        self,
+        leaderboard: str | None = None,
+        at: At = At(),
+        open_weights: bool | None = None,
+        lab: str | None = None,
+        city: str | None = None,
+    ) -> dict[str, Any]:
+        view = self.view(at)
+        board = leaderboard or self.crown_board
+        body = standings_view(
+            view.states["standings"], view.states["catalog"], board, open_weights, lab, city
+        )
+        return {
+            "leaderboard": board,
+            "method": body.get("method"),
+            "as_of": _time(view.as_of),
+            "known_at": _time(view.known_at),
+            "position": view.position,
+            "rows": body["rows"],
+        }
+
+    def crown(self, leaderboard: str | None = None, at: At = At()) -> dict[str, Any]:
+        view = self.view(at)
+        board = leaderboard or self.crown_board
+        return crown.crown_view(view.states["crown"], view.states["catalog"], board, view.now)
+
+    def models(
+        self,
+        at: At = At(),
+        lab: str | None = None,
+        city: str | None = None,
+        open_weights_only: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        view = self.view(at)
+        catalog = view.states["catalog"]
+        items = []
+        for slug in sorted(catalog.models):
+            if lab is not None and lab_of(catalog, slug) != lab:
+                continue
+            if city is not None and (place_of(catalog, slug)[1] or "").lower() != city.lower():
+                continue
+            if open_weights_only is not None and open_weights(catalog, slug) != open_weights_only:
+                continue
+            view_ = model_view(catalog, slug)
+            if view_ is not None:
+                items.append(view_)
+        return items
+
+    def model(self, slug: str, at: At = At()) -> dict[str, Any] | None:
+        return model_view(self.view(at).states["catalog"], slug)
+
+    def places(self, kind: str, at: At = At()) -> list[dict[str, Any]]:
+        view = self.view(at)
+        s = view.states
+        return places_view(
+            s["places"],
+            s["catalog"],
+            s["standings"],
+            s["crown"],
+            self.crown_board,
+            view.now,
+            kind,
+        )
+
+
+def _time(moment: datetime | None) -> str | None:
+    return format_time(moment) if moment is not None else None

@@ -34,6 +34,7 @@ from service.store import EventStore
 
 log = structlog.get_logger("crownlog.poll")
 PAGINATED = frozenset({"hf-models"})
+RECOUNTED = frozenset({"hf-model"})
 MAX_PAGES = 20
 
 #: Turns a poll's observations into domain events (extraction); runs inside the transaction.
@@ -181,9 +182,14 @@ class Poller:
         now: datetime,
     ) -> list[StoredEvent]:
         """Item events, then what the interpreters derive, appended in the caller's transaction."""
-        events = item_events(source, observations, known_items(conn, source.id), now)
+        known = known_items(conn, source.id)
+        events = item_events(source, observations, known, now)
+        # Items seen unchanged say nothing new, except listings whose counts move (downloads).
+        changed = [
+            o for o in observations if o.kind in RECOUNTED or known.get(o.item_id) != o.sha256
+        ]
         for interpret in self._interpreters:
-            events.extend(interpret(conn, source, observations, now))
+            events.extend(interpret(conn, source, changed, now))
         return self._store.append_in(conn, events).appended
 
     def _parse_pages(self, source: SourceConfig, first: FetchResult, now: datetime) -> ParseResult:

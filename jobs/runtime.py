@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.catalogsync import sync_catalog
 from jobs.fetch import Fetcher, FetchSettings
+from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
 from jobs.sandbox import ParseSandbox
 from jobs.sourcefile import SourceConfig, load_sources
@@ -26,10 +28,17 @@ class Ingestion:
 
 
 def build_ingestion(services: Services, workers: int = 2) -> Ingestion:
-    """A poller over ``services``' store with a real fetcher and a sandboxed parser."""
+    """A poller over ``services``' store with a real fetcher, a sandboxed parser and extraction.
+
+    The catalog file is synced into the log first, so every later decision can rely on it.
+    """
+    catalog, _appended = sync_catalog(services)
     fetcher = Fetcher(FetchSettings())
     sandbox = ParseSandbox(workers=workers)
-    poller = Poller(services.store, fetcher, sandbox, clock=services.clock)
+    interpreter = FactInterpreter(catalog, services.reads)
+    poller = Poller(
+        services.store, fetcher, sandbox, interpreters=[interpreter], clock=services.clock
+    )
     return Ingestion(poller, fetcher, sandbox)
 
 

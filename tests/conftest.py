@@ -17,6 +17,14 @@ from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_se
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+CATALOG = ROOT / "config" / "catalog.toml"
+
+
+def settings_toml(**extra: str) -> str:
+    """A crownlog.toml for a test config folder: its own sources file, the project's catalog."""
+    lines = ['sources = "sources.toml"', f'catalog = "{CATALOG}"']
+    lines += [f'{key} = "{value}"' for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="session")

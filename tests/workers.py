@@ -13,13 +13,14 @@ import orjson
 from service.bootstrap import ensure_schema
 from service.db import create_engine
 from tests.cli import CROWNLOG
+from tests.conftest import settings_toml
 
 
 def write_config(folder: Path, sources: str) -> dict[str, str]:
     """A config folder with ``sources`` as its sources file; returns the env naming it."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sources.toml").write_text(sources)
-    (folder / "crownlog.toml").write_text('sources = "sources.toml"\nlog_format = "json"\n')
+    (folder / "crownlog.toml").write_text(settings_toml(log_format="json"))
     return {"CROWNLOG_CONFIG": str(folder / "crownlog.toml")}
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 
 from tests.cli import run
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settings_toml
 
 DEMO_FEED = ROOT / "config" / "demo" / "news-en.xml"
 
@@ -22,7 +22,7 @@ def _config(tmp_path: Path) -> dict[str, str]:
     (folder / "sources.toml").write_text(
         '[[source]]\nid = "news"\nkind = "feed"\nurl = "file:feed.xml"\nevery = "30m"\n'
     )
-    (folder / "crownlog.toml").write_text('sources = "sources.toml"\n')
+    (folder / "crownlog.toml").write_text(settings_toml())
     return {"CROWNLOG_CONFIG": str(folder / "crownlog.toml")}
 
 
@@ -38,12 +38,18 @@ def _events(url: str, tmp_path: Path, env: dict[str, str]) -> list[dict[str, obj
     return [orjson.loads(line) for line in result.stdout.splitlines()]
 
 
+def _items(url: str, tmp_path: Path, env: dict[str, str]) -> list[dict[str, object]]:
+    """The provenance roots only (the catalog and the extracted facts are tested elsewhere)."""
+    kinds = ("ItemObserved", "ItemRevised")
+    return [e for e in _events(url, tmp_path, env) if e["type"] in kinds]
+
+
 def test_poll_appends_each_new_item_once_with_provenance(database_url: str, tmp_path: Path) -> None:
     """First poll: one ItemObserved per item with its source; later polls append nothing."""
     env = _config(tmp_path)
     first = _poll(database_url, tmp_path, env)
-    assert first["status"] == "ok" and first["items"] == 3 and first["appended"] == 3
-    events = _events(database_url, tmp_path, env)
+    assert first["status"] == "ok" and first["items"] == 3 and first["appended"] > 3
+    events = _items(database_url, tmp_path, env)
     assert [e["type"] for e in events] == ["ItemObserved"] * 3
     kimi = next(e for e in events if "kimi" in str(e["key"]))
     assert kimi["stream"] == "source:news"
@@ -63,7 +69,7 @@ def test_poll_appends_each_new_item_once_with_provenance(database_url: str, tmp_
     os.utime(feed, (later, later))  # re-fetched in full, same content
     again = _poll(database_url, tmp_path, env)
     assert again["status"] == "ok" and again["appended"] == 0
-    assert len(_events(database_url, tmp_path, env)) == 3
+    assert len(_items(database_url, tmp_path, env)) == 3
 
 
 def test_a_changed_item_is_recorded_as_revised(database_url: str, tmp_path: Path) -> None:
@@ -75,8 +81,8 @@ def test_a_changed_item_is_recorded_as_revised(database_url: str, tmp_path: Path
     later = time.time() + 10
     os.utime(feed, (later, later))
     outcome = _poll(database_url, tmp_path, env)
-    assert outcome["appended"] == 1
-    revised = _events(database_url, tmp_path, env)[-1]
+    assert outcome["appended"] >= 1
+    revised = _items(database_url, tmp_path, env)[-1]
     assert revised["type"] == "ItemRevised"
     assert revised["data"]["item_id"] == "demo-en-2025-07-28-glm-4.5"  # type: ignore[index]
     assert revised["data"]["previous"] != revised["data"]["sha256"]  # type: ignore[index]
@@ -93,7 +99,7 @@ def test_a_broken_source_is_marked_and_the_others_go_on(database_url: str, tmp_p
     result = run("poll", "--json", url=database_url, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     outcomes = {o["source_id"]: o for o in orjson.loads(result.stdout)}
-    assert outcomes["news"]["appended"] == 3
+    assert outcomes["news"]["items"] == 3 and outcomes["news"]["appended"] > 3
     assert outcomes["gone"]["status"] == "error"
     assert "missing.xml" in outcomes["gone"]["error"]
     listing = run("sources", "--json", url=database_url, cwd=tmp_path, env=env)

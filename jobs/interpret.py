@@ -1,0 +1,103 @@
+"""Extraction in the poll: observations → domain events, decided against the current state.
+
+``FactInterpreter`` is the poll pipeline's interpreter (``jobs.poll.Interpreter``): it reads the
+projections' current state (models, boards' methods, models registered by sources), extracts
+facts from each new or revised item and lets ``decide`` emit only what changes the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from jobs.catalog import Catalog, ModelEntry
+from jobs.extract.decide import ModelState, decide
+from jobs.extract.facts import extract
+from jobs.extract.names import NameResolver
+from jobs.itemevents import provenance
+from jobs.observation import Observation
+from jobs.sourcefile import SourceConfig
+from service.events import NewEvent
+from service.projections.catalog import Catalog as CatalogState
+from service.projections.catalog_view import fact
+from service.projections.standings import current_method
+from service.readmodel import ReadModel
+
+_STATE_FIELDS = (
+    "lab", "params_total", "params_active", "architecture", "context_length", "license",
+    "open_weights", "downloads", "likes", "repo",
+)  # fmt: skip
+
+
+def model_states(catalog: CatalogState) -> dict[str, ModelState]:
+    """``ModelState`` of every model the log knows, from the catalog projection."""
+    states = {}
+    for slug, fields in catalog.models.items():
+        values: dict[str, Any] = {name: fact(fields, name) for name in _STATE_FIELDS}
+        released = fact(fields, "released_at")
+        states[slug] = ModelState(
+            **values, released_at=released.date() if released else None, registered=True
+        )
+    return states
+
+
+def learned_models(catalog: CatalogState, config: Catalog) -> list[ModelEntry]:
+    """Models the log registered from sources (not in the config catalog), for name lookups."""
+    configured = {model.slug for model in config.models}
+    return [
+        ModelEntry(slug, fact(fields, "name") or slug, fact(fields, "lab"),
+                   tuple(fact(fields, "aliases") or ()))
+        for slug, fields in catalog.models.items()
+        if slug not in configured
+    ]  # fmt: skip
+
+
+class FactInterpreter:
+    """Turns a poll's observations into change events."""
+
+    def __init__(self, catalog: Catalog, reads: ReadModel, downloads_threshold: float = 0.10):
+        self._catalog = catalog
+        self._names = NameResolver.from_catalog(catalog)
+        self._reads = reads
+        self._threshold = downloads_threshold
+
+    def __call__(
+        self,
+        conn: Connection,
+        source: SourceConfig,
+        observations: Sequence[Observation],
+        now: datetime,
+    ) -> list[NewEvent]:
+        states = self._reads.view().states
+        known = model_states(states["catalog"])
+        boards = {
+            board: method
+            for board, value in states["standings"].boards.items()
+            if (method := current_method(value)) is not None
+        }
+        names = self._names.with_models(learned_models(states["catalog"], self._catalog))
+        events: list[NewEvent] = []
+        for observation in observations:
+            facts = []
+            if observation.kind in ("entry", "release", "commit"):
+                repo = observation.fields.get("repo")
+                topic = names.resolve(repo) if isinstance(repo, str) else None
+                text = f"{observation.title or ''}\n{observation.text}"
+                facts = extract(text, names, topic=topic)
+            events.extend(
+                decide(
+                    observation,
+                    provenance(source, observation),
+                    facts,
+                    known,
+                    now,
+                    self._threshold,
+                    boards=boards,
+                    names=names,
+                    lab_hint=source.lab,
+                )
+            )
+        return events

@@ -188,6 +188,10 @@ class EventStore:
             appendsql.insert_rows(conn, appendsql.rows_for(conn, events))
             self.project(conn, events)
 
+    def projector(self, name: str) -> Projector | None:
+        """The registered projector called ``name``, if any."""
+        return next((p for p in self._projectors if p.name == name), None)
+
     def project(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         """Let every registered projector fold ``events`` in the current transaction."""
         for projector in self._projectors:

@@ -1,24 +1,212 @@
-"""Response models (the JSON shapes of DESIGN §6)."""
+"""Response models: the JSON shapes of DESIGN §6, as OpenAPI documents them.
+
+Handlers return pre-rendered bytes (see ``service.api.httpcache``), so these models describe
+rather than validate; the API tests validate real bodies against them, and ``extra="forbid"``
+makes the published schema exact, so schemathesis catches any drift.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class EventPage(BaseModel):
-    items: list[dict[str, Any]]
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Provenance(Shape):
+    source_id: str
+    item_id: str | None
+    url: str | None
+    sha256: str | None
+
+
+class Envelope(Shape):
+    position: int
+    stream: str
+    version: int
+    type: str
+    schema_: int = Field(alias="schema")
+    data: dict[str, Any]
+    occurred_at: str
+    recorded_at: str
+    source: Provenance | None
+    key: str | None
+    prev_hash: str
+    hash: str
+
+
+class EventPage(Shape):
+    items: list[Envelope]
     next: str | None
 
 
-class Health(BaseModel):
+class SourceItem(Shape):
+    """The feed item behind an event, as its ``ItemObserved`` recorded it."""
+
+    source_id: str
+    item_id: str | None
+    url: str | None
+    title: str | None
+    position: int | None = Field(description="Log position of the item's latest observation.")
+
+
+class ModelEvent(Envelope):
+    item: SourceItem | None
+
+
+class ModelEventPage(Shape):
+    items: list[ModelEvent]
+    next: str | None
+
+
+class StandingsRow(Shape):
+    rank: int
+    model: str
+    lab: str | None
+    city: str | None
+    score: float
+    open_weights: bool | None
+    board_rank: int | None = Field(description="The rank the board itself published, if any.")
+
+
+class Standings(Shape):
+    leaderboard: str
+    method: str | None
+    as_of: str | None
+    known_at: str | None
+    position: int
+    rows: list[StandingsRow]
+
+
+class Reign(Shape):
+    model: str
+    lab: str | None
+    city: str | None
+    from_: str = Field(alias="from")
+    to: str | None
+    days: float
+    co_holders: list[str]
+
+
+class Crown(Shape):
+    leaderboard: str
+    holder: Reign | None
+    reigns: list[Reign]
+
+
+class Model(Shape):
+    slug: str
+    name: str | None
+    lab: str | None
+    city: str | None
+    country: str | None
+    params_total: int | None
+    params_active: int | None
+    architecture: str | None
+    license: str | None
+    open_weights: bool | None
+    released_at: str | None
+    context_length: int | None
+    modality: str | list[str] | None
+    downloads: int | None
+    likes: int | None
+    aliases: list[str]
+
+
+class ModelPage(Shape):
+    items: list[Model]
+    next: str | None
+
+
+class Place(Shape):
+    slug: str
+    name: str | None
+    kind: Literal["lab", "city"]
+    city: str | None
+    country: str | None
+    models_released: int
+    released_30d: int
+    released_90d: int
+    best_rank: int | None
+    top10: int
+    crown_days: float
+    mentions_7d: int
+    mentions_30d: int
+
+
+class PlacePage(Shape):
+    items: list[Place]
+    next: str | None
+
+
+class SourceRow(Shape):
+    id: str
+    kind: str
+    url: str
+    every_seconds: int
+    enabled: bool
+    healthy: bool | None
+    last_status: str | None
+    http_status: int | None
+    consecutive_errors: int
+    last_error: str | None
+    bozo_reason: str | None
+    effective_url: str | None
+    last_poll_at: str | None
+    last_success_at: str | None
+    next_due_at: str | None
+    items_seen: int
+    events_appended: int
+
+
+class SourcePage(Shape):
+    items: list[SourceRow]
+    next: str | None
+
+
+class Audit(Shape):
+    ok: bool
+    events: int
+    first_bad_position: int | None
+    problems: list[str]
+
+
+class PollOutcome(Shape):
+    source_id: str
+    status: str
+    items: int
+    appended: int
+    bytes: int
+    duration: float
+    error: str | None
+    next_due_at: str | None
+    polled_at: str | None
+    consecutive_errors: int
+
+
+class Ping(Shape):
+    ok: bool
+
+
+class Health(Shape):
     status: str
 
 
-class Ready(BaseModel):
+class Ready(Shape):
     ready: bool
     database: str
     migration: str | None
     head: str | None
     message: str
+
+
+class ErrorDetail(Shape):
+    code: str
+    message: str
+
+
+class Error(Shape):
+    error: ErrorDetail

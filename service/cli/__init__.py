@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli import audit, db, events, ops, serve
+from service.cli import audit, db, events, ops, reads, replay, serve
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -23,6 +23,8 @@ app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")
 serve.register(app)
 ops.register(app)
+reads.register(app)
+replay.register(app)
 
 
 @app.callback()

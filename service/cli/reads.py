@@ -1,0 +1,196 @@
+"""Read commands: standings, crown, models (with --history), labs, cities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.cli.context import context
+from service.cli.timeopts import AS_OF, JSON, KNOWN_AT, POSITION, time_point
+from service.history import model_history
+
+
+def register(app: typer.Typer) -> None:
+    for command in (standings, crown, models, labs, cities):
+        app.command()(command)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def _params(value: int | None) -> str:
+    return "" if value is None else f"{value / 1e9:,.1f}B".replace(".0B", "B")
+
+
+def standings(
+    ctx: typer.Context,
+    leaderboard: str | None = typer.Option(None, "--leaderboard", help="Board (default: crown)."),
+    open_weights: bool | None = typer.Option(
+        None, "--open-weights/--closed-weights", help="Only open (or closed) models."
+    ),
+    lab: str | None = typer.Option(None, "--lab"),
+    city: str | None = typer.Option(None, "--city"),
+    as_of: str | None = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    position: int | None = POSITION,
+    as_json: bool = JSON,
+) -> None:
+    """Ranked models on a leaderboard under its current method."""
+    at = time_point(as_of, known_at, position)
+    body = context(ctx).services().reads.standings(leaderboard, at, open_weights, lab, city)
+    if as_json:
+        _print_json(body)
+        return
+    table = Table("rank", "model", "lab", "city", "score", "open", title=_title(body))
+    for row in body["rows"]:
+        table.add_row(
+            str(row["rank"]),
+            row["model"],
+            row["lab"] or "",
+            row["city"] or "",
+            f"{row['score']:.1f}",
+            {True: "yes", False: "no"}.get(row["open_weights"], "?"),
+        )
+    Console().print(table)
+
+
+def _title(body: dict[str, Any]) -> str:
+    when = body.get("as_of") or body.get("known_at") or "now"
+    method = body.get("method") or "method ?"
+    return f"{body['leaderboard']} ({method}) at {when}, log {body['position']}"
+
+
+def crown(
+    ctx: typer.Context,
+    leaderboard: str | None = typer.Option(None, "--leaderboard", help="Board (default: crown)."),
+    as_of: str | None = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    position: int | None = POSITION,
+    as_json: bool = JSON,
+) -> None:
+    """The current holder of the open-weights crown and every reign, oldest first."""
+    body = context(ctx).services().reads.crown(leaderboard, time_point(as_of, known_at, position))
+    if as_json:
+        _print_json(body)
+        return
+    holder = body["holder"]
+    typer.echo(
+        f"{body['leaderboard']}: "
+        + (f"{holder['model']} ({holder['lab']}, {holder['city']}) since {holder['from'][:10]}"
+           if holder else "no open-weights holder")
+    )  # fmt: skip
+    table = Table("model", "lab", "city", "from", "to", "days", "co-holders")
+    for reign in body["reigns"]:
+        table.add_row(
+            reign["model"],
+            reign["lab"] or "",
+            reign["city"] or "",
+            reign["from"][:10],
+            (reign["to"] or "now")[:10],
+            f"{reign['days']:.1f}",
+            ", ".join(reign["co_holders"]),
+        )
+    Console().print(table)
+
+
+def models(
+    ctx: typer.Context,
+    slug: str | None = typer.Argument(None, help="One model's facts."),
+    history: bool = typer.Option(False, "--history", help="Each fact with its item and evidence."),
+    lab: str | None = typer.Option(None, "--lab"),
+    city: str | None = typer.Option(None, "--city"),
+    as_of: str | None = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    position: int | None = POSITION,
+    as_json: bool = JSON,
+) -> None:
+    """Models with their current facts; with SLUG one model; --history shows the evidence."""
+    services = context(ctx).services()
+    at = time_point(as_of, known_at, position)
+    if slug is None:
+        items = services.reads.models(at, lab, city)
+        if as_json:
+            _print_json({"items": items, "next": None})
+            return
+        table = Table("model", "lab", "city", "total", "active", "license", "open", "released")
+        for m in items:
+            table.add_row(
+                m["slug"],
+                m["lab"] or "",
+                m["city"] or "",
+                _params(m["params_total"]),
+                _params(m["params_active"]),
+                m["license"] or "",
+                {True: "yes", False: "no"}.get(m["open_weights"], "?"),
+                (m["released_at"] or "")[:10],
+            )
+        Console().print(table)
+        return
+    model = services.reads.model(slug, at)
+    if model is None:
+        raise typer.BadParameter(f"no model {slug!r} in the log (see `crownlog models`)")
+    if history:
+        entries = model_history(services.store, slug)
+        if as_json:
+            _print_json({"model": model, "history": entries})
+            return
+        for entry in entries:
+            typer.echo(
+                f"{entry['occurred_at'][:10]}  #{entry['position']}  {entry['type']}: "
+                f"{entry['fact']}"
+            )
+            typer.echo(f"    item: {entry['item_title'] or entry['item_id']}  {entry['url'] or ''}")
+            if entry["evidence"]:
+                typer.echo(f"    evidence: {entry['evidence']}")
+        return
+    if as_json:
+        _print_json(model)
+        return
+    for key, value in model.items():
+        typer.echo(f"{key:>15}: {value}")
+
+
+def _places(ctx: typer.Context, kind: str, at: Any, as_json: bool) -> None:
+    items = context(ctx).services().reads.places(kind, at)
+    if as_json:
+        _print_json({"items": items, "next": None})
+        return
+    table = Table(kind, "city", "released", "best rank", "top 10", "crown days", "mentions 7d/30d")
+    for p in items:
+        table.add_row(
+            p["name"] or p["slug"],
+            p["city"] or "",
+            str(p["models_released"]),
+            str(p["best_rank"] or ""),
+            str(p["top10"]),
+            f"{p['crown_days']:.1f}",
+            f"{p['mentions_7d']}/{p['mentions_30d']}",
+        )
+    Console().print(table)
+
+
+def labs(
+    ctx: typer.Context,
+    as_of: str | None = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    position: int | None = POSITION,
+    as_json: bool = JSON,
+) -> None:
+    """Labs: releases, best rank, models in the top 10, crown-days, mentions."""
+    _places(ctx, "lab", time_point(as_of, known_at, position), as_json)
+
+
+def cities(
+    ctx: typer.Context,
+    as_of: str | None = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    position: int | None = POSITION,
+    as_json: bool = JSON,
+) -> None:
+    """Cities (Beijing, Shanghai, Hangzhou, Shenzhen …): the same figures per city."""
+    _places(ctx, "city", time_point(as_of, known_at, position), as_json)

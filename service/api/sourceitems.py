@@ -69,7 +69,8 @@ def with_items(
         item = None
         if source is not None:
             key = (source["source_id"], source["item_id"])
-            item = items.get(key) or {
+            found = items.get(key)
+            item = {**found, "url": found["url"] or source["url"]} if found else {
                 "source_id": source["source_id"],
                 "item_id": source["item_id"],
                 "url": source["url"],

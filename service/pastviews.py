@@ -55,4 +55,4 @@ class PastStates:
 
     def _as_of(self, at: At, position: int) -> States:
         # Every event known by ``position`` whose world time is at or before as_of.
-        return fold_all(reader.scan(self._engine, 0, position, at.as_of))
+        return fold_all(reader.scan_folds(self._engine, 0, position, at.as_of))

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from service.clock import to_utc
 from service.errors import IntegrityError
-from service.events import Provenance, StoredEvent
+from service.events import FoldEvent, Provenance, StoredEvent
 
 _SELECT = (
     "SELECT position, stream, version, type, schema, data, occurred_at, recorded_at, source, "
@@ -25,38 +25,57 @@ _PARAM = {"sqlite": "?", "postgresql": "%s"}
 CHUNK = 10_000
 
 
-def _time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return to_utc(value)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+class Decoder:
+    """Turns raw rows into events, remembering repeated times and sources.
 
+    Rows of one snapshot share their ``occurred_at`` and ``source``, rows of one append their
+    ``recorded_at``: decoding each distinct value once makes a rebuild read several times
+    faster. A decoder is used for one read (its memory is bounded by the chunk).
+    """
 
-def _json(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    __slots__ = ("_sources", "_times")
+
+    def __init__(self) -> None:
+        self._times: dict[Any, datetime] = {}
+        self._sources: dict[Any, Provenance | None] = {}
+
+    def time(self, value: Any) -> datetime:
+        moment = self._times.get(value)
+        if moment is None:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+            if moment.tzinfo is not UTC:
+                moment = to_utc(moment)
+            self._times[value] = moment
+        return moment
+
+    def source(self, value: Any) -> Provenance | None:
+        if value is None:
+            return None
+        if isinstance(value, dict):  # PostgreSQL hands JSONB over decoded
+            return Provenance.from_dict(value)
+        if value not in self._sources:
+            self._sources[value] = Provenance.from_dict(orjson.loads(value))
+        return self._sources[value]
+
+    def event(self, row: Any) -> StoredEvent:
+        """A ``StoredEvent`` from a raw row of ``_SELECT``."""
+        try:
+            data = row[5]
+            return StoredEvent(
+                row[0], row[1], row[2], row[3], row[4],
+                orjson.loads(data) if isinstance(data, str | bytes) else data,
+                self.time(row[6]), self.time(row[7]), self.source(row[8]),
+                row[9], row[10], row[11],
+            )  # fmt: skip
+        except (ValueError, TypeError, KeyError) as exc:
+            raise IntegrityError(
+                f"position {row[0]}: stored event no longer decodes ({exc})", row[0]
+            ) from None
 
 
 def decode(row: Any) -> StoredEvent:
     """A ``StoredEvent`` from a raw row of ``_SELECT``."""
-    try:
-        source = _json(row[8])
-        return StoredEvent(
-            position=row[0],
-            stream=row[1],
-            version=row[2],
-            type=row[3],
-            schema=row[4],
-            data=_json(row[5]),
-            occurred_at=_time(row[6]),
-            recorded_at=_time(row[7]),
-            source=Provenance.from_dict(source) if source is not None else None,
-            key=row[9],
-            prev_hash=row[10],
-            hash=row[11],
-        )
-    except (ValueError, TypeError, KeyError) as exc:
-        raise IntegrityError(
-            f"position {row[0]}: stored event no longer decodes ({exc})", row[0]
-        ) from None
+    return Decoder().event(row)
 
 
 def fetch(
@@ -82,13 +101,70 @@ def fetch(
         clauses.append(f"occurred_at <= {mark}")
         params.append(_time_param(conn, occurred_until))
     sql = f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY position LIMIT {int(limit)}"
-    return [decode(row) for row in conn.exec_driver_sql(sql, tuple(params))]
+    # The driver's own cursor: rows come back as plain tuples, with no per-row wrapping.
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    decoder = Decoder()
+    return [decoder.event(row) for row in rows]
+
+
+_FOLD_SELECT = "SELECT position, type, data, occurred_at, recorded_at FROM events"
+
+
+def fetch_folds(
+    conn: Connection,
+    after: int = 0,
+    until: int | None = None,
+    limit: int = CHUNK,
+    occurred_until: datetime | None = None,
+) -> list[FoldEvent]:
+    """Like ``fetch``, but only what folds read (rebuilds and past reads use it)."""
+    mark = _PARAM[conn.dialect.name]
+    clauses, params = [f"position > {mark}"], [after]
+    if until is not None:
+        clauses.append(f"position <= {mark}")
+        params.append(until)
+    if occurred_until is not None:
+        clauses.append(f"occurred_at <= {mark}")
+        params.append(_time_param(conn, occurred_until))
+    sql = f"{_FOLD_SELECT} WHERE {' AND '.join(clauses)} ORDER BY position LIMIT {int(limit)}"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    time, loads = Decoder().time, orjson.loads
+    try:
+        return [
+            FoldEvent(p, t, loads(d) if isinstance(d, str | bytes) else d, time(o), time(r))
+            for p, t, d, o, r in rows
+        ]
+    except (ValueError, TypeError) as exc:
+        raise IntegrityError(f"an event after position {after} no longer decodes ({exc})") from None
+
+
+def scan_folds(
+    engine: Engine, after: int = 0, until: int | None = None, occurred_until: datetime | None = None
+) -> Iterator[FoldEvent]:
+    """Every event's fold fields after ``after`` (up to ``until``), in position order."""
+    while True:
+        with engine.connect() as conn:
+            chunk = fetch_folds(conn, after, until, occurred_until=occurred_until)
+        yield from chunk
+        if len(chunk) < CHUNK:
+            return
+        after = chunk[-1].position
 
 
 def _time_param(conn: Connection, moment: datetime) -> Any:
     utc = to_utc(moment)
     if conn.dialect.name == "sqlite":
-        return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return utc.isoformat(sep=" ", timespec="microseconds")  # as appendsql writes it
     return utc
 
 

@@ -25,7 +25,7 @@ def replay(
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
     snapshot_every: int = typer.Option(
-        10_000, "--snapshot-every", min=0, help="Store a snapshot every N events (0: none)."
+        100_000, "--snapshot-every", min=0, help="Store a snapshot every N events (0: none)."
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -44,7 +44,7 @@ def replay(
         summary: dict[str, Any] = {
             "rebuilt": True,
             "position": result.head,
-            "digests": result.digests,
+            "digests": result.digests(),
         }
     else:
         view = services.reads.view(at)

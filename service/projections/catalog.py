@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from service.clock import format_time, parse_time
-from service.events import StoredEvent
+from service.events import Foldable
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
 
 Fact = tuple[FactKey, Any]
@@ -64,7 +64,7 @@ def _model(state: Catalog, slug: str) -> Fields:
     return fields
 
 
-def _lab(state: Catalog, event: StoredEvent) -> Catalog:
+def _lab(state: Catalog, event: Foldable) -> Catalog:
     data, key = event.data, fact_key(event, OWN)
     fields = state.labs.setdefault(data["slug"], {})
     for name in _LAB_FIELDS:
@@ -72,7 +72,7 @@ def _lab(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-def _registered(state: Catalog, event: StoredEvent) -> Catalog:
+def _registered(state: Catalog, event: Foldable) -> Catalog:
     data, key = event.data, fact_key(event, OWN)
     fields = _model(state, data["slug"])
     for name in _REGISTERED_FIELDS:
@@ -80,7 +80,7 @@ def _registered(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-def _released(state: Catalog, event: StoredEvent) -> Catalog:
+def _released(state: Catalog, event: Foldable) -> Catalog:
     data, key = event.data, fact_key(event, OWN)
     fields = _model(state, data["model"])
     # A bad date in one event must not stop every later rebuild: skip that field.
@@ -92,7 +92,7 @@ def _released(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-def _spec(state: Catalog, event: StoredEvent) -> Catalog:
+def _spec(state: Catalog, event: Foldable) -> Catalog:
     data, key = event.data, fact_key(event, OWN)
     fields = _model(state, data["model"])
     for name in _SPEC_FIELDS:
@@ -100,7 +100,7 @@ def _spec(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-def _license(state: Catalog, event: StoredEvent) -> Catalog:
+def _license(state: Catalog, event: Foldable) -> Catalog:
     data, key = event.data, fact_key(event, OWN)
     fields = _model(state, data["model"])
     _put(fields, "license", data["license"], key)
@@ -108,7 +108,7 @@ def _license(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-def _downloads(state: Catalog, event: StoredEvent) -> Catalog:
+def _downloads(state: Catalog, event: Foldable) -> Catalog:
     data, key = event.data, fact_key(event, OWN)
     fields = _model(state, data["model"])
     _put(fields, "downloads", data["downloads"], key)
@@ -116,7 +116,7 @@ def _downloads(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-def _score(state: Catalog, event: StoredEvent) -> Catalog:
+def _score(state: Catalog, event: Foldable) -> Catalog:
     data = event.data
     if "open_weights" not in data and "license" not in data and "name" not in data:
         return state  # the common case on the hot path: a bare score row
@@ -128,7 +128,7 @@ def _score(state: Catalog, event: StoredEvent) -> Catalog:
     return state
 
 
-HANDLERS: dict[str, Callable[[Catalog, StoredEvent], Catalog]] = {
+HANDLERS: dict[str, Callable[[Catalog, Foldable], Catalog]] = {
     "LabRegistered": _lab,
     "LabUpdated": _lab,
     "ModelRegistered": _registered,
@@ -140,7 +140,7 @@ HANDLERS: dict[str, Callable[[Catalog, StoredEvent], Catalog]] = {
 }
 
 
-def apply(state: Catalog, event: StoredEvent) -> Catalog:
+def apply(state: Catalog, event: Foldable) -> Catalog:
     """Fold one event into the catalog (in place); other event types are ignored."""
     handler = HANDLERS.get(event.type)
     return handler(state, event) if handler else state

@@ -29,7 +29,7 @@ from operator import itemgetter
 from typing import Any
 
 from service.clock import format_time
-from service.events import StoredEvent
+from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import place_of
 from service.projections.facts import OWN, fact_key, open_weights_of
@@ -92,7 +92,7 @@ def _add(state: CrownState, entry: Entry) -> CrownState:
     return state
 
 
-def _score(state: CrownState, event: StoredEvent) -> CrownState:
+def _score(state: CrownState, event: Foldable) -> CrownState:
     data = event.data
     entry = (
         event.occurred_at,
@@ -109,14 +109,14 @@ def _score(state: CrownState, event: StoredEvent) -> CrownState:
     return _add(state, entry)
 
 
-def _method(state: CrownState, event: StoredEvent) -> CrownState:
+def _method(state: CrownState, event: Foldable) -> CrownState:
     data = event.data
     return _add(
         state, (event.occurred_at, event.position, METHOD, data["leaderboard"], data["method"])
     )
 
 
-def _openness(state: CrownState, event: StoredEvent) -> CrownState:
+def _openness(state: CrownState, event: Foldable) -> CrownState:
     is_open = open_weights_of(event.data)
     if is_open is None:
         return state
@@ -124,7 +124,7 @@ def _openness(state: CrownState, event: StoredEvent) -> CrownState:
     return _add(state, (when, position, OPEN, event.data["model"], OWN, confidence, is_open))
 
 
-HANDLERS: dict[str, Callable[[CrownState, StoredEvent], CrownState]] = {
+HANDLERS: dict[str, Callable[[CrownState, Foldable], CrownState]] = {
     "ScoreReported": _score,
     "LeaderboardMethodChanged": _method,
     "ModelReleased": _openness,
@@ -132,7 +132,7 @@ HANDLERS: dict[str, Callable[[CrownState, StoredEvent], CrownState]] = {
 }
 
 
-def apply(state: CrownState, event: StoredEvent) -> CrownState:
+def apply(state: CrownState, event: Foldable) -> CrownState:
     """Fold one event into the crown state (in place); other event types are ignored."""
     handler = HANDLERS.get(event.type)
     return handler(state, event) if handler else state

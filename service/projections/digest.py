@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from service.chain import canonical_json
-from service.events import StoredEvent
+from service.events import Foldable
 from service.projections import catalog, crown, crown_codec, places, standings
 
 States = dict[str, Any]
-Handler = Callable[[Any, StoredEvent], Any]
+Handler = Callable[[Any, Foldable], Any]
 
 #: Every projection fold: ``name -> (initial, apply)``.
 FOLDS: dict[str, tuple[Callable[[], Any], Handler]] = {
@@ -54,7 +54,7 @@ def initial_states() -> States:
     return {name: initial() for name, (initial, _apply) in FOLDS.items()}
 
 
-def fold_all(events: Iterable[StoredEvent], states: States | None = None) -> States:
+def fold_all(events: Iterable[Foldable], states: States | None = None) -> States:
     """Feed ``events`` (in position order) to every fold; returns the (mutated) ``states``.
 
     Pass ``snapshot(states)`` to keep the states you fold on from. The crown state is

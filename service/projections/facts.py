@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from service.events import StoredEvent
+from service.events import Foldable
 
 #: ``(tier, confidence, occurred_at, position)`` — compare with ``>`` to apply the rule.
 FactKey = tuple[int, float, datetime, int]
@@ -28,7 +28,7 @@ OWN = 1
 HINT = 0
 
 
-def fact_key(event: StoredEvent, tier: int) -> FactKey:
+def fact_key(event: Foldable, tier: int) -> FactKey:
     """The rank of ``event``'s report of a fact at ``tier``."""
     confidence = event.data.get("confidence")
     return (

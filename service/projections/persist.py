@@ -51,7 +51,7 @@ def load_snapshot(conn: Connection, at_most: int) -> tuple[int, States]:
 def fold_range(conn: Connection, states: States, after: int, until: int) -> States:
     """Fold the log's events in ``(after, until]`` into ``states`` (read in chunks)."""
     while after < until:
-        chunk = reader.fetch(conn, after, until)
+        chunk = reader.fetch_folds(conn, after, until)
         if not chunk:
             break
         fold_all(chunk, states)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.clock import format_time
-from service.events import StoredEvent
+from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import fact
 from service.projections.crown import CrownState, held_days, reigns
@@ -40,7 +40,7 @@ def initial() -> Places:
     return Places()
 
 
-def _mentioned(state: Places, event: StoredEvent) -> Places:
+def _mentioned(state: Places, event: Foldable) -> Places:
     model, when = event.data["model"], event.occurred_at
     times = state.mentions.get(model)
     if times is None:
@@ -52,10 +52,10 @@ def _mentioned(state: Places, event: StoredEvent) -> Places:
     return state
 
 
-HANDLERS: dict[str, Callable[[Places, StoredEvent], Places]] = {"ModelMentioned": _mentioned}
+HANDLERS: dict[str, Callable[[Places, Foldable], Places]] = {"ModelMentioned": _mentioned}
 
 
-def apply(state: Places, event: StoredEvent) -> Places:
+def apply(state: Places, event: Foldable) -> Places:
     """Fold one event into the mention index (in place); other event types are ignored."""
     handler = HANDLERS.get(event.type)
     return handler(state, event) if handler else state

@@ -24,14 +24,17 @@ Progress = Callable[[int], None]
 class Rebuilt:
     states: States
     head: int
-    digests: dict[str, str]
+
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of each projection's canonical dump (computed on demand: it is not free)."""
+        return digests(self.states)
 
 
 def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> States:
     """Fold the log up to ``head`` into fresh states, in position order."""
     states, after = initial_states(), 0
     while after < head:
-        chunk = reader.fetch(conn, after, head)
+        chunk = reader.fetch_folds(conn, after, head)
         if not chunk:
             break
         fold_all(chunk, states)
@@ -47,7 +50,7 @@ def rebuild_in_memory(engine: Engine, progress: Progress | None = None) -> Rebui
     with engine.connect() as conn:
         head = appendsql.head(conn)[0]
         states = fold_log(conn, head, progress)
-    return Rebuilt(states, head, digests(states))
+    return Rebuilt(states, head)
 
 
 def rebuild(
@@ -67,7 +70,7 @@ def rebuild(
         states, after = initial_states(), 0
         while after < head:
             limit = snapshot_every or reader.CHUNK
-            chunk = reader.fetch(conn, after, head, limit=min(limit, reader.CHUNK))
+            chunk = reader.fetch_folds(conn, after, head, limit=min(limit, reader.CHUNK))
             if not chunk:
                 break
             fold_all(chunk, states)
@@ -87,4 +90,4 @@ def rebuild(
             write_rows(conn, materialize(states), [], head)
             last = reader.fetch(conn, head - 1, head)[-1]
             write_checkpoint(conn, NAME, head, last.recorded_at)
-    return Rebuilt(states, head, digests(states))
+    return Rebuilt(states, head)

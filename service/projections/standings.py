@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from service.clock import format_time, parse_time
-from service.events import StoredEvent
+from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import open_weights as catalog_open_weights
 from service.projections.catalog_view import place_of
@@ -63,7 +63,7 @@ def _board(state: Standings, slug: str) -> Board:
     return board
 
 
-def _score(state: Standings, event: StoredEvent) -> Standings:
+def _score(state: Standings, event: Foldable) -> Standings:
     data = event.data
     when, position, method = event.occurred_at, event.position, data["method"]
     board = _board(state, data["leaderboard"])
@@ -80,7 +80,7 @@ def _score(state: Standings, event: StoredEvent) -> Standings:
     return state
 
 
-def _method_changed(state: Standings, event: StoredEvent) -> Standings:
+def _method_changed(state: Standings, event: Foldable) -> Standings:
     board = _board(state, event.data["leaderboard"])
     mark = (event.occurred_at, event.position, event.data["method"])
     if board.change is None or mark[:2] > board.change[:2]:
@@ -88,13 +88,13 @@ def _method_changed(state: Standings, event: StoredEvent) -> Standings:
     return state
 
 
-HANDLERS: dict[str, Callable[[Standings, StoredEvent], Standings]] = {
+HANDLERS: dict[str, Callable[[Standings, Foldable], Standings]] = {
     "ScoreReported": _score,
     "LeaderboardMethodChanged": _method_changed,
 }
 
 
-def apply(state: Standings, event: StoredEvent) -> Standings:
+def apply(state: Standings, event: Foldable) -> Standings:
     """Fold one event into the standings (in place); other event types are ignored."""
     handler = HANDLERS.get(event.type)
     return handler(state, event) if handler else state

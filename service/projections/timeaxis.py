@@ -16,22 +16,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from itertools import takewhile
 
-from service.events import StoredEvent
+from service.events import Foldable
 from service.projections.digest import States, fold_all
 
 
-def as_of(events: Iterable[StoredEvent], moment: datetime) -> States:
+def as_of(events: Iterable[Foldable], moment: datetime) -> States:
     """Every projection as the world stood at ``moment``, by all that is known now."""
     return fold_all(event for event in events if event.occurred_at <= moment)
 
 
-def known_at(events: Iterable[StoredEvent], moment: datetime) -> States:
+def known_at(events: Iterable[Foldable], moment: datetime) -> States:
     """Every projection as the service knew it at ``moment`` (events recorded by then)."""
     # recorded_at follows position (appends are serialized), but a filter stays right even
     # if a clock stepped back between two appends.
     return fold_all(event for event in events if event.recorded_at <= moment)
 
 
-def at_position(events: Iterable[StoredEvent], position: int) -> States:
+def at_position(events: Iterable[Foldable], position: int) -> States:
     """Every projection after folding the log up to and including ``position``."""
     return fold_all(takewhile(lambda event: event.position <= position, events))

@@ -88,7 +88,7 @@ def test_replay_gives_the_same_digests_as_incremental_folding(engine: Engine) ->
     store, clock = _world(engine)
     incremental = digests(_reads(store, clock).view().states)
     rebuilt = rebuild(engine)
-    assert rebuilt.digests == incremental == rebuild_in_memory(engine).digests
+    assert rebuilt.digests() == incremental == rebuild_in_memory(engine).digests()
     assert audit(store).ok
 
 
@@ -112,7 +112,7 @@ def test_snapshots_are_only_an_optimisation(engine: Engine, tmp_path: Path) -> N
 def test_audit_catches_a_tampered_projection_row(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
-    """Editing a stored standings row makes `audit verify` exit 1 naming the row."""
+    """Editing a stored catalog row makes `audit verify` exit 1 naming the row."""
     _world(engine)
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":

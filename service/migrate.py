@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,13 +12,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-#: The migrations folder ships beside the packages in a checkout and in the Docker image.
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+def migrations_dir() -> Path:
+    """The Alembic folder: ``CROWNLOG_MIGRATIONS`` (the Docker image), else beside the packages."""
+    configured = os.environ.get("CROWNLOG_MIGRATIONS")
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_dir()))
     return config
 
 

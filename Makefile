@@ -30,6 +30,7 @@ lint: venv
 	$(BIN)/mypy
 
 bench: venv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python bench/append.py
 	$(BIN)/python bench/poll.py
 

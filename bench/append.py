@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import eventsourcing_ref
 from bench.common import postgres_url, report, sqlite_url
 from service.db import WRITE, create_engine
 from service.events import NewEvent, Provenance
@@ -95,6 +96,18 @@ def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
     return len(rows) / elapsed
 
 
+def _reference(name: str, events: list[NewEvent], batch: int, make_url: object) -> float | None:
+    """The reference library on the same rows, when the bench extra is installed."""
+    if not eventsourcing_ref.available():
+        print("(eventsourcing not installed: pip install -e '.[bench]')", file=sys.stderr)
+        return None
+    print(f"{name}: eventsourcing 9.5 …", file=sys.stderr)
+    if name == "sqlite":
+        return eventsourcing_ref.sqlite_rate(events, batch)
+    with make_url() as url:  # type: ignore[operator]
+        return eventsourcing_ref.postgres_rate(events, batch, url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -113,12 +126,18 @@ def main() -> None:
             assert url is not None
             print(f"{name}: raw executemany …", file=sys.stderr)
             raw = raw_insert(url, events, args.batch)
-        rows.append([name, f"{ours:,.0f}", f"{raw:,.0f}", f"{ours / raw:.2f}"])
+        reference = _reference(name, events, args.batch, make_url)
+        rows.append(
+            [name, f"{ours:,.0f}", f"{raw:,.0f}", f"{ours / raw:.2f}",
+             f"{reference:,.0f}" if reference else "not installed"]
+        )  # fmt: skip
         summary[f"{name}_events_per_s"] = round(ours)
         summary[f"{name}_raw_events_per_s"] = round(raw)
+        if reference:
+            summary[f"{name}_eventsourcing_events_per_s"] = round(reference)
     report(
         f"append: {args.events:,} events in batches of {args.batch} (chain + idempotency keys)",
-        ["database", "crownlog ev/s", "raw insert ev/s", "ratio"],
+        ["database", "crownlog ev/s", "raw insert ev/s", "ratio", "eventsourcing 9.5 ev/s"],
         rows,
         summary,
     )

@@ -52,3 +52,24 @@ def sources_path(services: Services, demo: bool = False) -> Path:
 def enabled_sources(path: Path) -> list[SourceConfig]:
     """The enabled sources of ``path``."""
     return [source for source in load_sources(path) if source.enabled]
+
+
+def archive_files(source: SourceConfig) -> list[Path]:
+    """The archived snapshots named by a source's ``archive`` glob, in name order."""
+    if not source.archive:
+        return []
+    pattern = Path(source.archive)
+    return sorted(pattern.parent.glob(pattern.name))
+
+
+def backfill_archives(ingestion: Ingestion, services: Services, sources: list[SourceConfig]) -> int:
+    """Backfill every source's archive (appends nothing for snapshots already in the log)."""
+    from jobs.backfill import backfill
+
+    appended = 0
+    for source in sources:
+        files = archive_files(source)
+        if files:
+            report = backfill(ingestion.poller, source, files, ingestion.sandbox, services.clock())
+            appended += report.appended
+    return appended

@@ -48,6 +48,8 @@ class SourceConfig:
     format: str | None = None
     as_of: str | None = None
     enabled: bool = True
+    #: Glob of archived snapshots (relative to the sources file) that ``backfill`` ingests.
+    archive: str | None = None
 
 
 def parse_every(text: str) -> timedelta:
@@ -119,4 +121,5 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
         format=entry.get("format"),
         as_of=entry.get("as_of"),
         enabled=bool(entry.get("enabled", True)),
+        archive=str(path.resolve().parent / entry["archive"]) if entry.get("archive") else None,
     )

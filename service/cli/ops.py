@@ -103,7 +103,9 @@ def sources(
 def backfill(
     ctx: typer.Context,
     source_id: str = typer.Argument(..., help="The source the snapshots belong to."),
-    paths: list[Path] = typer.Argument(..., help="Archived snapshot files (JSON, CSV, Parquet)."),
+    paths: list[Path] = typer.Argument(
+        None, help="Snapshot files (JSON, CSV, Parquet); default: the source's `archive` glob."
+    ),
     demo: bool = typer.Option(False, "--demo", help="Look the source up in the demo sources."),
 ) -> None:
     """Ingest archived snapshots of SOURCE_ID in as_of order (re-runs append nothing new)."""
@@ -114,6 +116,11 @@ def backfill(
     sources = {source.id: source for source in enabled_sources(sources_path(services, demo))}
     if source_id not in sources:
         raise typer.BadParameter(f"unknown source id {source_id!r}")
+    from jobs.runtime import archive_files
+
+    paths = paths or archive_files(sources[source_id])
+    if not paths:
+        raise typer.BadParameter(f"no files given and source {source_id!r} has no `archive`")
     ingestion = build_ingestion(services)
     try:
         report = run_backfill(

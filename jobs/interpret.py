@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from jobs.boardmethods import BoardMethods
 from jobs.catalog import Catalog, ModelEntry
 from jobs.extract.decide import ModelState, decide
 from jobs.extract.facts import extract
@@ -23,7 +24,6 @@ from jobs.sourcefile import SourceConfig
 from service.events import NewEvent
 from service.projections.catalog import Catalog as CatalogState
 from service.projections.catalog_view import fact
-from service.projections.standings import current_method
 from service.readmodel import ReadModel
 
 _STATE_FIELDS = (
@@ -32,11 +32,24 @@ _STATE_FIELDS = (
 )  # fmt: skip
 
 
+#: Tier of a fact that only a leaderboard row hinted (``service.projections.facts``).
+_HINT_TIER = 0
+
+
+def _own_fact(fields: Any, name: str) -> Any:
+    """The model's own reported fact; a leaderboard row's hint does not count, so that a
+    lab's or the news' own report of the same value is still recorded (with its evidence)."""
+    entry = fields.get(name)
+    if entry is None or entry[0][0] == _HINT_TIER:
+        return None
+    return entry[1]
+
+
 def model_states(catalog: CatalogState) -> dict[str, ModelState]:
     """``ModelState`` of every model the log knows, from the catalog projection."""
     states = {}
     for slug, fields in catalog.models.items():
-        values: dict[str, Any] = {name: fact(fields, name) for name in _STATE_FIELDS}
+        values: dict[str, Any] = {name: _own_fact(fields, name) for name in _STATE_FIELDS}
         released = fact(fields, "released_at")
         states[slug] = ModelState(
             **values, released_at=released.date() if released else None, registered=True
@@ -73,11 +86,7 @@ class FactInterpreter:
     ) -> list[NewEvent]:
         states = self._reads.view().states
         known = model_states(states["catalog"])
-        boards = {
-            board: method
-            for board, value in states["standings"].boards.items()
-            if (method := current_method(value)) is not None
-        }
+        methods = BoardMethods(conn, states["standings"])
         names = self._names.with_models(learned_models(states["catalog"], self._catalog))
         events: list[NewEvent] = []
         for observation in observations:
@@ -95,7 +104,7 @@ class FactInterpreter:
                     known,
                     now,
                     self._threshold,
-                    boards=boards,
+                    boards=methods.at(observation),
                     names=names,
                     lab_hint=source.lab,
                 )

@@ -29,6 +29,7 @@ _KNOWN = {
     "format",
     "enabled",
     "as_of",
+    "archive",
 }
 
 

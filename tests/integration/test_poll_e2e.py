@@ -12,7 +12,7 @@ import orjson
 from tests.cli import run
 from tests.conftest import ROOT, settings_toml
 
-DEMO_FEED = ROOT / "config" / "demo" / "news-en.xml"
+DEMO_FEED = ROOT / "tests" / "fixtures" / "news-3.xml"
 
 
 def _config(tmp_path: Path) -> dict[str, str]:

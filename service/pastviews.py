@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from datetime import datetime
 from threading import Lock
 
-from sqlalchemy.engine import Engine
+import structlog
+from sqlalchemy.engine import Connection, Engine
 
 from service import reader
-from service.projections import crown
-from service.projections.digest import States, fold_all
-from service.projections.persist import fold_range, load_snapshot
+from service.projections import crown, ladder, snapshots
+from service.projections.digest import States
+from service.projections.light import needs_full
+from service.projections.persist import fold_range
 from service.timepoint import At
 
 CACHE_SIZE = 8
+log = structlog.get_logger("crownlog.reads")
 
 
 class PastStates:
@@ -23,6 +28,21 @@ class PastStates:
         self._engine = engine
         self._cache: OrderedDict[tuple[object, ...], States] = OrderedDict()
         self._lock = Lock()
+        self._extending = Lock()
+
+    def _extend_later(self) -> None:
+        """Extend the as_of ladder in the background (one extension at a time)."""
+        if self._extending.acquire(blocking=False):
+
+            def run() -> None:
+                try:
+                    ladder.extend(self._engine)
+                except Exception:  # a failed extension only leaves reads slower
+                    log.exception("as_of ladder extension failed")
+                finally:
+                    self._extending.release()
+
+            threading.Thread(target=run, name="asof-ladder", daemon=True).start()
 
     def position_of(self, at: At, head: int) -> int:
         """The last position the reader may see at ``at`` (the known_at / position cut)."""
@@ -33,14 +53,20 @@ class PastStates:
                 return reader.last_position_recorded_by(conn, at.known_at)
         return head
 
-    def states(self, at: At, position: int) -> States:
-        """Settled states after ``position``, restricted to ``occurred_at <= at.as_of``."""
-        key = (position, at.as_of)
+    def states(self, at: At, position: int, exact: bool = False) -> States:
+        """Settled states after ``position``, restricted to ``occurred_at <= at.as_of``.
+
+        By default they come from the nearest light snapshot: every view of them is exact,
+        but the crown keeps only its newest timeline entry and places the recent mentions.
+        ``exact`` gives the full fold states (for digests), from full snapshots.
+        """
+        key = (position, at.as_of, exact)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        states = self._by_position(position) if at.as_of is None else self._as_of(at, position)
+        with self._engine.connect() as conn:
+            states = self._compute(conn, position, at.as_of, exact)
         crown.settle(states["crown"])
         with self._lock:
             self._cache[key] = states
@@ -48,11 +74,24 @@ class PastStates:
                 self._cache.popitem(last=False)
         return states
 
-    def _by_position(self, position: int) -> States:
-        with self._engine.connect() as conn:
-            start, states = load_snapshot(conn, position)
-            return fold_range(conn, states, start, position)
-
-    def _as_of(self, at: At, position: int) -> States:
-        # Every event known by ``position`` whose world time is at or before as_of.
-        return fold_all(reader.scan_folds(self._engine, 0, position, at.as_of))
+    def _compute(
+        self, conn: Connection, position: int, as_of: datetime | None, exact: bool
+    ) -> States:
+        if as_of is not None and not exact:
+            rung = ladder.newest(conn, as_of, position)
+            if rung is not None:
+                after = (rung.occurred_until, rung.last_position)
+                folded = ladder.fold_after(conn, rung.states, after, as_of, position)
+                if folded > 2 * ladder.EVERY:
+                    self._extend_later()
+                return rung.states
+            self._extend_later()
+        if not exact:
+            light = snapshots.load_light(conn, position, as_of)
+            fold_range(conn, light.states, light.position, position, as_of, settle=False)
+            if light.position == 0 or not needs_full(light.states):
+                return light.states
+            # A backfill reached behind the light snapshot's crown: start from full states.
+        full = snapshots.load_full(conn, position, as_of)
+        fold_range(conn, full.states, full.position, position, as_of)
+        return full.states

@@ -132,6 +132,36 @@ def fetch_folds(
         clauses.append(f"occurred_at <= {mark}")
         params.append(_time_param(conn, occurred_until))
     sql = f"{_FOLD_SELECT} WHERE {' AND '.join(clauses)} ORDER BY position LIMIT {int(limit)}"
+    return _fold_rows(conn, sql, params, f"after position {after}")
+
+
+def fetch_folds_by_time(
+    conn: Connection,
+    after: tuple[datetime, int] | None,
+    until: datetime | None,
+    max_position: int | None = None,
+    limit: int = CHUNK,
+) -> list[FoldEvent]:
+    """Fold fields of events in world-time order: ``(occurred_at, position)`` after ``after``,
+    ``occurred_at <= until``, ``position <= max_position`` (the as_of ladder reads these)."""
+    mark = _PARAM[conn.dialect.name]
+    clauses: list[str] = []
+    params: list[Any] = []
+    if after is not None:
+        clauses.append(f"(occurred_at, position) > ({mark}, {mark})")
+        params += [_time_param(conn, after[0]), after[1]]
+    if until is not None:
+        clauses.append(f"occurred_at <= {mark}")
+        params.append(_time_param(conn, until))
+    if max_position is not None:
+        clauses.append(f"position <= {mark}")
+        params.append(max_position)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"{_FOLD_SELECT} {where} ORDER BY occurred_at, position LIMIT {int(limit)}"
+    return _fold_rows(conn, sql, params, "in world-time order")
+
+
+def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> list[FoldEvent]:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, tuple(params))
@@ -145,7 +175,7 @@ def fetch_folds(
             for p, t, d, o, r in rows
         ]
     except (ValueError, TypeError) as exc:
-        raise IntegrityError(f"an event after position {after} no longer decodes ({exc})") from None
+        raise IntegrityError(f"an event {where} no longer decodes ({exc})") from None
 
 
 def scan_folds(

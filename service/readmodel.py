@@ -57,13 +57,13 @@ class ReadModel:
         with self.engine.connect() as conn:
             return read_checkpoint(conn, NAME)
 
-    def view(self, at: At = At()) -> View:
-        """The states to answer from, for ``at``."""
+    def view(self, at: At = At(), exact: bool = False) -> View:
+        """The states to answer from, for ``at`` (``exact``: full fold states, for digests)."""
         head = self.head()
         if at.is_now:
             return View(self._current(head), head, None, None, self._clock())
         position = self._past.position_of(at, head)
-        states = self._past.states(at, position)
+        states = self._past.states(at, position, exact)
         now = at.as_of or at.known_at or self._recorded_at(position) or self._clock()
         return View(states, position, self._recorded_at(position), at.as_of, now)
 

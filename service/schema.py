@@ -115,7 +115,26 @@ projection_snapshots = sa.Table(
     "projection_snapshots",
     metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    #: "full" (every fold state, enough to fold anything on) or "light" (what the views read;
+    #: folding on from it works unless a backfill reaches behind it).
+    sa.Column("kind", sa.String(10), primary_key=True),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
+    #: The latest occurred_at of any event up to ``position`` (as_of reads start from here).
+    sa.Column("occurred_max", UtcDateTime, nullable=True),
+    sa.Column(
+        "state", sa.LargeBinary().with_variant(postgresql.BYTEA(), "postgresql"), nullable=False
+    ),
+)
+
+#: Light states of the world by occurred_at (``service.projections.ladder``): the state of
+#: every event with occurred_at <= occurred_until, as known when built at ``position``.
+asof_rungs = sa.Table(
+    "asof_rungs",
+    metadata,
+    sa.Column("occurred_until", UtcDateTime, primary_key=True),
+    #: The last event folded at ``occurred_until`` (world-time order: occurred_at, position).
+    sa.Column("last_position", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column(
         "state", sa.LargeBinary().with_variant(postgresql.BYTEA(), "postgresql"), nullable=False
     ),

@@ -31,7 +31,16 @@ def upgrade() -> None:
     op.create_table(
         "projection_snapshots",
         sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("kind", sa.String(10), primary_key=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("occurred_max", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("state", _blob, nullable=False),
+    )
+    op.create_table(
+        "asof_rungs",
+        sa.Column("occurred_until", sa.DateTime(timezone=True), primary_key=True),
+        sa.Column("last_position", sa.BigInteger, nullable=False),
+        sa.Column("position", sa.BigInteger, nullable=False),
         sa.Column("state", _blob, nullable=False),
     )
     op.create_index("ix_events_occurred_at", "events", ["occurred_at"])
@@ -41,5 +50,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_events_recorded_at", table_name="events")
     op.drop_index("ix_events_occurred_at", table_name="events")
+    op.drop_table("asof_rungs")
     op.drop_table("projection_snapshots")
     op.drop_table("projection_rows")

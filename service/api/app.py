@@ -2,57 +2,74 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI, Query
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
 
 from service import __version__
 from service.api import errors
-from service.api.middleware import access_log
-from service.api.models import EventPage, Health, Ready
+from service.api.context import ApiContext, PollNowFn, SourcesFn
+from service.api.dashboard import dashboard_routes
+from service.api.middleware import AccessLog
+from service.api.routes_live import live_routes
+from service.api.routes_log import log_routes
+from service.api.routes_ops import ops_routes
+from service.api.routes_read import read_routes
 from service.bootstrap import Services
-from service.chain import envelope_dict
-from service.health import check_ready
 
-MAX_PAGE = 1000
+STATIC = Path(__file__).parent / "static"
 
 
-def create_app(services: Services) -> FastAPI:
-    """The read API over ``services``."""
+def create_app(
+    services: Services,
+    sources: SourcesFn | None = None,
+    poll_now: PollNowFn | None = None,
+) -> FastAPI:
+    """The read API and dashboard over ``services``.
+
+    ``sources`` lists the configured sources with their poll state (``/api/v1/sources``);
+    ``poll_now`` polls one source by id (``POST /api/v1/sources/{id}/poll``, which also needs
+    ``[api] admin_token``). Both come from ``jobs``, which this package must not import.
+    """
+    api = ApiContext(services, sources, poll_now)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        api.checkpoints.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="crownlog",
         version=__version__,
-        description="Read API of crownlog: the open-weights model race, with provenance.",
+        description=(
+            "Read API of crownlog: the open-weights model race, with provenance. Every read of "
+            "a projection takes `as_of` (the world at T by all known now), `known_at` (what "
+            "crownlog knew at T) or `position` (what it knew after log position N)."
+        ),
     )
     errors.install(app)
-    app.middleware("http")(access_log)
-    store = services.store
-
-    @app.get("/healthz", response_model=Health, tags=["operations"])
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get(
-        "/readyz", response_model=Ready, tags=["operations"], responses={503: {"model": Ready}}
-    )
-    def readyz() -> Any:
-        """The database is reachable and at the head migration."""
-        readiness = check_ready(services.engine)
-        body = Ready(**asdict(readiness)).model_dump()
-        return JSONResponse(body, status_code=200 if readiness.ready else 503)
-
-    @app.get("/api/v1/events", response_model=EventPage, tags=["events"])
-    def list_events(
-        after: int = Query(0, ge=0, description="Return events after this log position."),
-        limit: int = Query(100, ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}."),
-    ) -> dict[str, Any]:
-        """Events in log order; follow ``next`` (a position) to page on."""
-        page = store.page(after=after, limit=limit)
-        items = [envelope_dict(event) for event in page]
-        more = len(page) == limit
-        return {"items": items, "next": str(page[-1].position) if more else None}
-
+    app.include_router(ops_routes(api))
+    app.include_router(read_routes(api))
+    app.include_router(log_routes(api))
+    app.include_router(live_routes(api))
+    app.include_router(dashboard_routes(api))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Middleware added last runs first: the access log sees the final status and timing.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    origins = services.settings.api.cors_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "HEAD", "OPTIONS"],
+            allow_headers=["If-None-Match", "Last-Event-ID"],
+            expose_headers=["ETag", "X-Request-ID"],
+        )
+    app.add_middleware(AccessLog)
     return app

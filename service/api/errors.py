@@ -1,4 +1,8 @@
-"""One error body for every failure: ``{"error": {"code", "message"}}``."""
+"""One error body for every failure: ``{"error": {"code", "message"}}``.
+
+Client input never reaches the catch-all: parameters are validated (422), unknown things are
+404, and the service's own errors map to a status here, in one place.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,33 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from service.errors import ConcurrencyError, ConfigError, CrownlogError, SchemaError
+from service.timepoint import BadTimeError
 
 log = structlog.get_logger("crownlog.api")
 
 _STATUS: dict[type[CrownlogError], int] = {
+    BadTimeError: 422,
     ConcurrencyError: 409,
     SchemaError: 503,
     ConfigError: 500,
 }
+_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "bad_request",
+}
+
+
+class ApiError(HTTPException):
+    """An HTTP error with its own ``code`` (e.g. ``admin_disabled`` beside ``forbidden``)."""
+
+    def __init__(
+        self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code=status_code, detail=message, headers=headers)
+        self.code = code
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -34,9 +57,9 @@ def _validation(_request: Request, exc: Exception) -> JSONResponse:
 
 def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}
+    code = getattr(exc, "code", None) or _CODES.get(exc.status_code, "error")
     return JSONResponse(
-        error_body(code.get(exc.status_code, "error"), str(exc.detail)),
+        error_body(code, str(exc.detail)),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )
@@ -45,7 +68,8 @@ def _http(_request: Request, exc: Exception) -> JSONResponse:
 def _crownlog(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CrownlogError)
     status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), 400)
-    return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status)
+    code = "bad_request" if status == 422 else type(exc).__name__
+    return JSONResponse(error_body(code, str(exc)), status_code=status)
 
 
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -2,9 +2,11 @@
 
 A read's body is a function of (the position the projections stand at, path, query), so the
 ETag hashes exactly those, and the rendered bytes are kept under the same key: a current read
-is one checkpoint query and a dict lookup. A read pinned to the past (``position`` at or
-below the head, ``known_at`` safely in the past) can never change, so it is cached by
-(path, query) alone and served ``immutable``.
+is one checkpoint query (shared, see ``service.api.batched``) and a dict lookup. A current
+view also moves with the clock (the reigning model's days), so its stamp adds the minute.
+
+A read pinned to the past (``position`` at or below the head, ``known_at`` safely in the
+past) can never change, so it is cached by (path, query) alone and served ``immutable``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -83,7 +86,7 @@ def _matches(request: Request, etag: str) -> bool:
     return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
-def cached(
+async def cached(
     request: Request,
     cache: BodyCache,
     stamp: str,
@@ -92,7 +95,7 @@ def cached(
 ) -> Response:
     """A 304 if the client holds the current body, else the (possibly cached) rendered body.
 
-    ``render`` returns ``(body, media_type)`` and runs only on a cache miss.
+    ``render`` returns ``(body, media_type)``; it runs in a worker thread, on a cache miss only.
     """
     etag = etag_for("pinned" if pinned else stamp, request)
     headers = {"ETag": etag, "Cache-Control": cache_control(pinned)}
@@ -100,7 +103,7 @@ def cached(
         return Response(status_code=304, headers=headers)
     found = cache.get(etag)
     if found is None:
-        found = render()
+        found = await run_in_threadpool(render)
         cache.put(etag, *found)
     body, media_type = found
     return Response(body, media_type=media_type, headers=headers)

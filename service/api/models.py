@@ -210,3 +210,9 @@ class ErrorDetail(Shape):
 
 class Error(Shape):
     error: ErrorDetail
+
+
+#: Documented on every router: a bad parameter is a 422 with the error body (not FastAPI's).
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {
+    422: {"model": Error, "description": "A parameter is malformed or cannot be honoured."}
+}

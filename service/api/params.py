@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Query
-from starlette.exceptions import HTTPException
 
+from service.api.errors import ApiError
 from service.clock import parse_time
-from service.timepoint import At
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
@@ -23,11 +22,11 @@ TIME_FORMAT = "ISO 8601, e.g. 2025-07-11 or 2025-07-11T08:00:00Z"
 T = TypeVar("T")
 
 
-class BadParameter(HTTPException):
-    """A query parameter that parsed but cannot be honoured (422, code ``bad_request``)."""
+class BadParameter(ApiError):
+    """A parameter that cannot be honoured (422, code ``bad_request``)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(status_code=422, detail=message)
+        super().__init__(422, "bad_request", message)
 
 
 def parse_moment(name: str, text: str | None) -> datetime | None:
@@ -39,28 +38,6 @@ def parse_moment(name: str, text: str | None) -> datetime | None:
     except (ValueError, OverflowError):
         # OverflowError: a valid ISO text whose UTC form falls outside year 1..9999.
         raise BadParameter(f"{name}: not a time: {text[:60]!r} (expected {TIME_FORMAT})") from None
-
-
-def time_axis(
-    as_of: Annotated[
-        str | None,
-        Query(description=f"The world at this time, by all that is known now ({TIME_FORMAT})."),
-    ] = None,
-    known_at: Annotated[
-        str | None,
-        Query(description=f"What the service knew at this time ({TIME_FORMAT})."),
-    ] = None,
-    position: Annotated[
-        int | None,
-        Query(ge=0, le=2**62, description="What the service knew after this log position."),
-    ] = None,
-) -> At:
-    """The point on both time axes a read asks for (FastAPI dependency)."""
-    as_of_time = parse_moment("as_of", as_of)
-    known_at_time = parse_moment("known_at", known_at)
-    if known_at_time is not None and position is not None:
-        raise BadParameter("give known_at or position, not both (both cut the log)")
-    return At(as_of=as_of_time, known_at=known_at_time, position=position)
 
 
 def limit_query(default: int = DEFAULT_LIMIT) -> Any:

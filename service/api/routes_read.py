@@ -1,17 +1,31 @@
-"""Projection reads: standings, crown, models, labs and cities, at any point in time."""
+"""Projection reads: standings, crown, models, labs and cities, at any point in time.
+
+Their query parameters are parsed by ``service.api.query`` (see why there); every read takes
+``as_of``, ``known_at`` or ``position`` and is answered through the ETag/body cache.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from service.api import models
 from service.api.context import ApiContext
-from service.api.params import limit_query, page, time_axis
+from service.api.params import page
+from service.api.query import (
+    CITY,
+    LAB,
+    LEADERBOARD,
+    OPEN_WEIGHTS,
+    PAGE,
+    TIME_AXIS,
+    QuerySpec,
+    at_of,
+)
 from service.clock import format_time
 from service.timepoint import At
 
@@ -20,16 +34,21 @@ Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 Cursor = Annotated[
     str | None, Query(max_length=200, description="The `next` cursor of the previous page.")
 ]
-OpenWeights = Annotated[bool | None, Query(description="Only open (true) or closed (false).")]
 Board = Annotated[
     str | None,
     Query(min_length=1, max_length=200, description="Default: the crown leaderboard."),
 ]
 
+STANDINGS = QuerySpec(*TIME_AXIS, LEADERBOARD, OPEN_WEIGHTS, LAB, CITY)
+CROWN = QuerySpec(*TIME_AXIS, LEADERBOARD)
+MODELS = QuerySpec(*TIME_AXIS, LAB, CITY, OPEN_WEIGHTS, *PAGE)
+MODEL = QuerySpec(*TIME_AXIS)
+PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE)
+
 
 def read_routes(api: ApiContext) -> APIRouter:
     """The routes of the projection reads."""
-    router = APIRouter(prefix="/api/v1", tags=["projections"])
+    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=models.BAD_REQUEST)
     reads = api.services.reads
 
     @router.get("/ping", response_model=models.Ping, tags=["operations"])
@@ -37,50 +56,45 @@ def read_routes(api: ApiContext) -> APIRouter:
         """A bare JSON answer (the benchmark's baseline)."""
         return {"ok": True}
 
-    @router.get("/standings", response_model=models.Standings)
-    def standings(
-        request: Request,
-        at: Annotated[At, Depends(time_axis)],
-        leaderboard: Board = None,
-        open_weights: OpenWeights = None,
-        lab: Filter = None,
-        city: Filter = None,
-    ) -> Response:
+    @router.get("/standings", response_model=models.Standings, openapi_extra=STANDINGS.openapi())
+    async def standings(request: Request) -> Response:
         """Models ranked on a leaderboard under its current method (ranks are board-wide)."""
-        return api.read(
-            request, at, lambda: reads.standings(leaderboard, at, open_weights, lab, city)
+        q = STANDINGS.parse(request)
+        at = at_of(q)
+        return await api.read(
+            request,
+            at,
+            lambda: reads.standings(q["leaderboard"], at, q["open_weights"], q["lab"], q["city"]),
         )
 
-    @router.get("/crown", response_model=models.Crown)
-    def crown(
-        request: Request, at: Annotated[At, Depends(time_axis)], leaderboard: Board = None
-    ) -> Response:
+    @router.get("/crown", response_model=models.Crown, openapi_extra=CROWN.openapi())
+    async def crown(request: Request) -> Response:
         """The open-weights crown: its holder now and every reign, oldest first."""
-        return api.read(request, at, lambda: reads.crown(leaderboard, at))
+        q = CROWN.parse(request)
+        at = at_of(q)
+        return await api.read(request, at, lambda: reads.crown(q["leaderboard"], at))
 
-    @router.get("/models", response_model=models.ModelPage)
-    def list_models(
-        request: Request,
-        at: Annotated[At, Depends(time_axis)],
-        lab: Filter = None,
-        city: Filter = None,
-        open_weights: OpenWeights = None,
-        after: Cursor = None,
-        limit: int = limit_query(),
-    ) -> Response:
+    @router.get("/models", response_model=models.ModelPage, openapi_extra=MODELS.openapi())
+    async def list_models(request: Request) -> Response:
         """Models with their current facts, by slug; follow ``next`` (a slug) to page on."""
+        q = MODELS.parse(request)
+        at = at_of(q)
 
         def compute() -> dict[str, Any]:
-            items = reads.models(at, lab, city, open_weights)
-            return page(items, _slug, after, limit)
+            items = reads.models(at, q["lab"], q["city"], q["open_weights"])
+            return page(items, _slug, q["after"], q["limit"])
 
-        return api.read(request, at, compute)
+        return await api.read(request, at, compute)
 
     @router.get(
-        "/models/{slug}", response_model=models.Model, responses={404: {"model": models.Error}}
+        "/models/{slug}",
+        response_model=models.Model,
+        responses={404: {"model": models.Error}},
+        openapi_extra=MODEL.openapi(),
     )
-    def one_model(request: Request, slug: Slug, at: Annotated[At, Depends(time_axis)]) -> Response:
+    async def one_model(request: Request, slug: Slug) -> Response:
         """One model's facts (404 if the log never named it, or not by ``at``)."""
+        at = at_of(MODEL.parse(request))
 
         def compute() -> dict[str, Any]:
             found = reads.model(slug, at)
@@ -88,38 +102,34 @@ def read_routes(api: ApiContext) -> APIRouter:
                 raise HTTPException(404, f"no model {slug!r} is known{_when(at)}")
             return found
 
-        return api.read(request, at, compute)
+        return await api.read(request, at, compute)
 
     def places(kind: str) -> Any:
-        def endpoint(
-            request: Request,
-            at: Annotated[At, Depends(time_axis)],
-            city: Filter = None,
-            after: Cursor = None,
-            limit: int = limit_query(),
-        ) -> Response:
+        async def endpoint(request: Request) -> Response:
+            q = PLACES.parse(request)
+            at, city = at_of(q), q["city"]
+
             def compute() -> dict[str, Any]:
                 items = reads.places(kind, at)
                 if city is not None:
                     items = [p for p in items if (p["city"] or "").lower() == city.lower()]
-                return page(items, _slug, after, limit)
+                return page(items, _slug, q["after"], q["limit"])
 
-            return api.read(request, at, compute)
+            return await api.read(request, at, compute)
 
         return endpoint
 
-    router.get(
-        "/labs",
-        response_model=models.PlacePage,
-        summary="Labs",
-        description="Labs with models released, best rank, crown-days and mentions.",
-    )(places("lab"))
-    router.get(
-        "/cities",
-        response_model=models.PlacePage,
-        summary="Cities",
-        description="Cities (the labs in each, summed) with the same measures as labs.",
-    )(places("city"))
+    for kind, path, summary in (
+        ("lab", "/labs", "Labs with models released, best rank, crown-days and mentions."),
+        ("city", "/cities", "Cities (their labs summed) with the same measures as labs."),
+    ):
+        router.get(
+            path,
+            response_model=models.PlacePage,
+            summary=path.strip("/").capitalize(),
+            description=summary,
+            openapi_extra=PLACES.openapi(),
+        )(places(kind))
     return router
 
 

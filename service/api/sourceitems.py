@@ -33,8 +33,9 @@ def source_items(conn: Connection, keys: set[ItemKey]) -> dict[ItemKey, dict[str
     positions = {
         int(position): (source_id, item_id)
         for source_id, item_id, position in conn.execute(
-            sa.select(items_table.c.source_id, items_table.c.item_id, items_table.c.position)
-            .where(wanted)
+            sa.select(items_table.c.source_id, items_table.c.item_id, items_table.c.position).where(
+                wanted
+            )
         )
     }
     if not positions:
@@ -70,12 +71,16 @@ def with_items(
         if source is not None:
             key = (source["source_id"], source["item_id"])
             found = items.get(key)
-            item = {**found, "url": found["url"] or source["url"]} if found else {
-                "source_id": source["source_id"],
-                "item_id": source["item_id"],
-                "url": source["url"],
-                "title": None,
-                "position": None,
-            }
+            item = (
+                {**found, "url": found["url"] or source["url"]}
+                if found
+                else {
+                    "source_id": source["source_id"],
+                    "item_id": source["item_id"],
+                    "url": source["url"],
+                    "title": None,
+                    "position": None,
+                }
+            )
         out.append({**envelope, "item": item})
     return out

@@ -11,6 +11,7 @@ import typer
 from service.cli.context import context
 from service.cli.progress import progress_bar
 from service.cli.timeopts import AS_OF, JSON, KNOWN_AT, POSITION, time_point
+from service.projections import ladder
 from service.projections.digest import digests
 from service.projections.rebuild import rebuild
 
@@ -24,8 +25,11 @@ def replay(
     as_of: str | None = AS_OF,
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
-    snapshot_every: int = typer.Option(
-        100_000, "--snapshot-every", min=0, help="Store a snapshot every N events (0: none)."
+    light_every: int = typer.Option(
+        10_000, "--light-every", min=0, help="A light snapshot every N events (0: none)."
+    ),
+    full_every: int = typer.Option(
+        100_000, "--full-every", min=0, help="A full snapshot every N events (0: none)."
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -37,7 +41,10 @@ def replay(
     if at.is_now:
         head = services.store.head()[0]
         with progress_bar("replaying", head) as advance:
-            result = rebuild(services.engine, advance, snapshot_every or None)
+            result = rebuild(services.engine, advance, light_every, full_every)
+        if light_every:
+            with progress_bar("as_of ladder", head) as advance:
+                ladder.extend(services.engine, light_every, advance)
         writer = services.store.projector("projections")
         if writer is not None and hasattr(writer, "reset"):
             writer.reset()
@@ -47,7 +54,7 @@ def replay(
             "digests": result.digests(),
         }
     else:
-        view = services.reads.view(at)
+        view = services.reads.view(at, exact=True)
         summary = {
             "rebuilt": False,
             "as_of": as_of,

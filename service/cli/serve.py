@@ -20,14 +20,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _start_scheduler(services: Any, demo: bool) -> Any:
-    from jobs.runtime import build_ingestion, sources_path
+    from jobs.runtime import backfill_archives, build_ingestion, enabled_sources, sources_path
     from jobs.scheduler import PollScheduler
     from jobs.workerlock import WorkerLock
 
     lock = WorkerLock(services.engine)
     lock.acquire()
     ingestion = build_ingestion(services)
-    scheduler = PollScheduler(ingestion.poller, sources_path(services, demo))
+    path = sources_path(services, demo)
+    appended = backfill_archives(ingestion, services, enabled_sources(path))
+    if appended:
+        log.info("archives backfilled", appended=appended)
+    scheduler = PollScheduler(ingestion.poller, path)
     scheduler.start()
     signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
 
@@ -37,6 +41,46 @@ def _start_scheduler(services: Any, demo: bool) -> Any:
         lock.release()
 
     return stop
+
+
+def _api_wiring(services: Any, demo: bool) -> tuple[Any, Any, Any]:
+    """What the API needs from ``jobs`` (which ``service.api`` must not import), as callables:
+    the sources with their state, and a poll of one source now (its poller built on first use).
+    Returns ``(sources, poll_now, close)``."""
+    from dataclasses import asdict
+
+    import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
+    from jobs.runtime import Ingestion, build_ingestion, sources_path
+    from jobs.sourcefile import load_sources
+    from jobs.sourcestatus import source_rows
+    from service.clock import format_time
+
+    path = sources_path(services, demo)
+    lock = threading.Lock()
+    built: list[Ingestion] = []
+
+    def sources() -> list[dict[str, Any]]:
+        return source_rows(services.engine, load_sources(path))
+
+    def poll_now(source_id: str) -> dict[str, Any] | None:
+        source = next((s for s in load_sources(path) if s.id == source_id), None)
+        if source is None:
+            return None
+        with lock:
+            if not built:
+                built.append(build_ingestion(services))
+        outcome = asdict(built[0].poller.poll(source))
+        for key in ("next_due_at", "polled_at"):
+            if outcome[key] is not None:
+                outcome[key] = format_time(outcome[key])
+        return outcome
+
+    def close() -> None:
+        with lock:
+            for ingestion in built:
+                ingestion.close()
+
+    return sources, poll_now, close
 
 
 def serve(
@@ -54,17 +98,19 @@ def serve(
     services = context(ctx).services(upgrade_empty=True)
     settings = services.settings
     stop = None if no_scheduler else _start_scheduler(services, demo)
+    sources, poll_now, close_api = _api_wiring(services, demo)
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
     log.info("serving", url=f"http://{bind_host}:{bind_port}/", scheduler=not no_scheduler)
     try:
         uvicorn.run(
-            create_app(services),
+            create_app(services, sources=sources, poll_now=poll_now),
             host=bind_host,
             port=bind_port,
             log_config=None,
             access_log=False,
         )
     finally:
+        close_api()
         if stop is not None:
             stop()
         services.close()

@@ -58,11 +58,16 @@ def _load_board(dumped: dict[str, Any]) -> Board:
     )
 
 
-def dump(state: CrownState) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (settles it first)."""
+def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (settles it first).
+
+    With ``tail``, only the newest ``tail`` timeline entries are kept: enough to fold newer
+    entries on (light snapshots), not to replay a backfill reaching behind them.
+    """
     race = settle(state).race
+    timeline = state.timeline if tail is None else state.timeline[-tail:] if tail else []
     return {
-        "timeline": [_dump_entry(entry) for entry in state.timeline],
+        "timeline": [_dump_entry(entry) for entry in timeline],
         "boards": {slug: _dump_board(board) for slug, board in race.boards.items()},
         "facts": {
             model: [[tier, confidence, format_time(t), position], is_open]

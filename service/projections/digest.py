@@ -54,11 +54,14 @@ def initial_states() -> States:
     return {name: initial() for name, (initial, _apply) in FOLDS.items()}
 
 
-def fold_all(events: Iterable[Foldable], states: States | None = None) -> States:
+def fold_all(
+    events: Iterable[Foldable], states: States | None = None, settle: bool = True
+) -> States:
     """Feed ``events`` (in position order) to every fold; returns the (mutated) ``states``.
 
     Pass ``snapshot(states)`` to keep the states you fold on from. The crown state is
-    settled at the end, so a batch with backfilled scores replays the race once.
+    settled at the end (unless ``settle`` is False), so a batch with backfilled scores
+    replays the race once.
     """
     if states is None:
         states = initial_states()
@@ -72,7 +75,8 @@ def fold_all(events: Iterable[Foldable], states: States | None = None) -> States
     for event in events:
         for handler, state in get(event.type, nothing):
             handler(state, event)
-    crown.settle(states["crown"])
+    if settle:
+        crown.settle(states["crown"])
     return states
 
 

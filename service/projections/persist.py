@@ -10,53 +10,45 @@ in the transaction of the append, so no reader sees the log ahead of the project
 from __future__ import annotations
 
 import threading
-import zlib
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from service import reader
 from service.checkpoints import write_checkpoint
 from service.events import GENESIS_HASH, StoredEvent
-from service.projections.digest import States, dump_all, fold_all, initial_states, load_all
+from service.projections import ladder, snapshots
+from service.projections.digest import States, fold_all, initial_states
 from service.projections.rows import Rows, changed, materialize
-from service.schema import projection_rows, projection_snapshots
+from service.schema import projection_rows
 
 NAME = "projections"
-SNAPSHOT_EVERY = 10_000
 
 
-def encode_states(states: States) -> bytes:
-    return zlib.compress(orjson.dumps(dump_all(states), option=orjson.OPT_SORT_KEYS), 1)
-
-
-def decode_states(blob: bytes) -> States:
-    return load_all(orjson.loads(zlib.decompress(blob)))
-
-
-def load_snapshot(conn: Connection, at_most: int) -> tuple[int, States]:
-    """The newest snapshot at or before ``at_most`` (position 0 and empty states if none)."""
-    row = conn.execute(
-        sa.select(projection_snapshots.c.position, projection_snapshots.c.state)
-        .where(projection_snapshots.c.position <= at_most)
-        .order_by(projection_snapshots.c.position.desc())
-        .limit(1)
-    ).first()
-    return (int(row[0]), decode_states(row[1])) if row else (0, initial_states())
-
-
-def fold_range(conn: Connection, states: States, after: int, until: int) -> States:
-    """Fold the log's events in ``(after, until]`` into ``states`` (read in chunks)."""
+def fold_range(
+    conn: Connection,
+    states: States,
+    after: int,
+    until: int,
+    occurred_by: datetime | None = None,
+    settle: bool = True,
+) -> datetime | None:
+    """Fold the log's events in ``(after, until]`` (with ``occurred_at <= occurred_by`` if
+    given) into ``states``; return the latest occurred_at folded (None if nothing was).
+    ``settle=False`` leaves backfilled crown entries pending (see ``light.needs_full``)."""
+    newest: datetime | None = None
     while after < until:
-        chunk = reader.fetch_folds(conn, after, until)
+        chunk = reader.fetch_folds(conn, after, until, occurred_until=occurred_by)
         if not chunk:
             break
-        fold_all(chunk, states)
+        fold_all(chunk, states, settle)
+        latest = max(event.occurred_at for event in chunk)
+        newest = latest if newest is None or latest > newest else newest
         after = chunk[-1].position
-    return states
+    return newest
 
 
 def read_rows(conn: Connection) -> Rows:
@@ -71,12 +63,14 @@ class ProjectionWriter:
 
     name = NAME
 
-    def __init__(self, snapshot_every: int = SNAPSHOT_EVERY) -> None:
-        self.snapshot_every = snapshot_every
+    def __init__(self, light_every: int = snapshots.LIGHT_EVERY, full_every: int = 50_000) -> None:
+        self.light_every = light_every
+        self.full_every = full_every
         self._lock = threading.Lock()
         self._at: tuple[int, str] = (0, GENESIS_HASH)
         self._states: States = initial_states()
         self._rows: Rows = {}
+        self._occurred_max: datetime | None = None
 
     def apply(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         if not events:
@@ -87,6 +81,9 @@ class ProjectionWriter:
                 self._reach(conn, prefix)
             self._at = (-1, "")  # until this batch is folded and written
             fold_all(events, self._states)
+            earliest = min(e.occurred_at for e in events)
+            self._occurred_max = _later(self._occurred_max, max(e.occurred_at for e in events))
+            ladder.invalidate(conn, earliest)
             self._write(conn, events[-1], prefix[0])
             self._at = (events[-1].position, events[-1].hash)
 
@@ -101,8 +98,14 @@ class ProjectionWriter:
             == cached_hash
         )
         if not still_prefix:
-            cached, self._states = load_snapshot(conn, prefix[0])
-        fold_range(conn, self._states, cached, prefix[0])
+            loaded = snapshots.load_full(conn, prefix[0])
+            cached, self._states, self._occurred_max = (
+                loaded.position,
+                loaded.states,
+                loaded.occurred_max,
+            )
+        folded = fold_range(conn, self._states, cached, prefix[0])
+        self._occurred_max = _later(self._occurred_max, folded)
         # Diff against what is stored (whoever wrote it, however far it got).
         self._rows = read_rows(conn)
         self._at = prefix
@@ -112,20 +115,17 @@ class ProjectionWriter:
         upserts, deletes = changed(self._rows, rows)
         write_rows(conn, upserts, deletes, last.position)
         write_checkpoint(conn, NAME, last.position, last.recorded_at)
-        if last.position // self.snapshot_every > before // self.snapshot_every:
-            conn.execute(
-                projection_snapshots.insert().values(
-                    position=last.position,
-                    recorded_at=last.recorded_at,
-                    state=encode_states(self._states),
-                )
-            )
+        snapshots.take(
+            conn, self._states, last.position, before, last.recorded_at, self._occurred_max,
+            self.light_every, self.full_every,
+        )  # fmt: skip
         self._rows = rows
 
     def reset(self) -> None:
         """Forget the cache (after a replay rewrote the tables)."""
         with self._lock:
             self._at, self._states, self._rows = (0, GENESIS_HASH), initial_states(), {}
+            self._occurred_max = None
 
 
 def write_rows(
@@ -141,3 +141,9 @@ def write_rows(
             for (p, k), v in upserts.items()
         ]
         conn.execute(table.insert(), values)
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None:
+        return second
+    return first if second is None or first >= second else second

@@ -11,7 +11,7 @@ models are the models of the labs in it. Mutable fold (see ``service.projections
 
 from __future__ import annotations
 
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,11 +74,13 @@ def copy(state: Places) -> Places:
     return Places({model: list(times) for model, times in state.mentions.items()})
 
 
-def dump(state: Places) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (for snapshots and digests)."""
+def dump(state: Places, since: datetime | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (for snapshots and digests); with ``since``, only the
+    mentions at or after it (light snapshots: the views count the last 30 days only)."""
     return {
         "mentions": {
-            model: [format_time(t) for t in times] for model, times in state.mentions.items()
+            model: [format_time(t) for t in times[bisect_left(times, since) if since else 0 :]]
+            for model, times in state.mentions.items()
         }
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,11 +11,11 @@ from sqlalchemy.engine import Connection, Engine
 from service import appendsql, reader
 from service.checkpoints import write_checkpoint
 from service.db import WRITE
-from service.projections import crown
+from service.projections import crown, ladder, snapshots
 from service.projections.digest import States, digests, fold_all, initial_states
-from service.projections.persist import NAME, encode_states, write_rows
+from service.projections.persist import NAME, write_rows
 from service.projections.rows import materialize
-from service.schema import checkpoints, projection_rows, projection_snapshots
+from service.schema import checkpoints, projection_rows
 from service.store import lock_log
 
 Progress = Callable[[int], None]
@@ -54,35 +55,36 @@ def rebuild_in_memory(engine: Engine, progress: Progress | None = None) -> Rebui
 
 
 def rebuild(
-    engine: Engine, progress: Progress | None = None, snapshot_every: int | None = None
+    engine: Engine,
+    progress: Progress | None = None,
+    light_every: int = snapshots.LIGHT_EVERY,
+    full_every: int = snapshots.FULL_EVERY,
 ) -> Rebuilt:
-    """Replace every stored projection by a replay from position 0, under the log lock.
-
-    ``snapshot_every`` also stores a snapshot every N events (they are an optimisation, and
-    the appends that follow add them as they go).
-    """
+    """Replace every stored projection (rows, checkpoint, snapshots) by a replay from
+    position 0, under the log lock; snapshots every ``light_every`` / ``full_every`` events
+    (0: none — they are an optimisation, and the appends that follow add them as they go)."""
+    step = math.gcd(light_every or reader.CHUNK, full_every or reader.CHUNK, reader.CHUNK)
     with engine.connect() as conn, conn.execution_options(**WRITE).begin():
         lock_log(conn)
         head, _hash = appendsql.head(conn)
-        for table in (projection_rows, projection_snapshots):
-            conn.execute(table.delete())
+        conn.execute(projection_rows.delete())
+        snapshots.clear(conn)
+        ladder.clear(conn)
         conn.execute(checkpoints.delete().where(checkpoints.c.name == NAME))
-        states, after = initial_states(), 0
+        states, after, newest = initial_states(), 0, None
         while after < head:
-            limit = snapshot_every or reader.CHUNK
-            chunk = reader.fetch_folds(conn, after, head, limit=min(limit, reader.CHUNK))
+            # Chunks end on snapshot boundaries, so each snapshot is taken exactly there.
+            chunk = reader.fetch_folds(conn, after, head, limit=step)
             if not chunk:
                 break
             fold_all(chunk, states)
-            after = chunk[-1].position
-            if snapshot_every and after % snapshot_every == 0:
-                conn.execute(
-                    projection_snapshots.insert().values(
-                        position=after,
-                        recorded_at=chunk[-1].recorded_at,
-                        state=encode_states(states),
-                    )
-                )
+            latest = max(event.occurred_at for event in chunk)
+            newest = latest if newest is None or latest > newest else newest
+            before, after = after, chunk[-1].position
+            snapshots.take(
+                conn, states, after, before, chunk[-1].recorded_at, newest, light_every,
+                full_every,
+            )  # fmt: skip
             if progress is not None:
                 progress(len(chunk))
         crown.settle(states["crown"])

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from service.audit import audit
 from service.bootstrap import projectors
 from service.clock import parse_time
+from service.projections import ladder
 from service.projections.digest import digests
 from service.projections.persist import ProjectionWriter
 from service.projections.rebuild import rebuild, rebuild_in_memory
@@ -20,10 +21,14 @@ from tests.cli import run
 from tests.race import Clock, catalog, snapshot
 
 
-def _world(engine: Engine, snapshot_every: int | None = None) -> tuple[EventStore, Clock]:
+def _world(engine: Engine, snapshot_every: int = 0) -> tuple[EventStore, Clock]:
     """The race as a live service would have recorded it, with a late backfill."""
     clock = Clock("2025-06-01")
-    writer = ProjectionWriter(snapshot_every) if snapshot_every else ProjectionWriter()
+    writer = (
+        ProjectionWriter(snapshot_every, 2 * snapshot_every)
+        if snapshot_every
+        else ProjectionWriter()
+    )
     store = EventStore(engine, clock=clock, projectors=[projectors()[0], writer])
     store.append(catalog())
     clock.set("2025-06-02")
@@ -92,21 +97,59 @@ def test_replay_gives_the_same_digests_as_incremental_folding(engine: Engine) ->
     assert audit(store).ok
 
 
+def _answers(store: EventStore, clock: Clock, at: At) -> list[object]:
+    reads = _reads(store, clock)
+    return [
+        reads.standings(at=at),
+        reads.crown(at=at),
+        reads.places("city", at=at),
+        reads.models(at=at),
+        digests(reads.view(at, exact=True).states),
+    ]
+
+
 def test_snapshots_are_only_an_optimisation(engine: Engine, tmp_path: Path) -> None:
-    """With a snapshot every 3 events, past answers equal those after deleting the snapshots."""
+    """With light and full snapshots every 3 / 6 events, every past answer (and the exact
+    digests) equals the answer after deleting them — backfilled snapshot included."""
     store, clock = _world(engine, snapshot_every=3)
     with engine.connect() as conn:
-        count = conn.execute(sa.text("SELECT count(*) FROM projection_snapshots")).scalar()
-    assert count and count > 0
-    points = [At(position=p) for p in (5, 12, 16, 20)] + [
+        kinds = dict(
+            conn.execute(
+                sa.text("SELECT kind, count(*) FROM projection_snapshots GROUP BY kind")
+            ).all()
+        )
+    assert kinds.get("light", 0) > 0 and kinds.get("full", 0) > 0
+    points = [At(position=p) for p in (5, 12, 16, 17, 18, 19)] + [
         At(known_at=parse_time("2025-07-17")),
+        At(as_of=parse_time("2025-07-16")),
         At(as_of=parse_time("2025-07-21")),
+        At(as_of=parse_time("2025-08-20")),
     ]
-    with_snapshots = [digests(_reads(store, clock).view(at).states) for at in points]
+    assert ladder.extend(engine, every=3) > 0  # the as_of ladder too
+    with_snapshots = [_answers(store, clock, at) for at in points]
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM projection_snapshots"))
-    without = [digests(_reads(store, clock).view(at).states) for at in points]
+        conn.execute(sa.text("DELETE FROM asof_rungs"))
+    without = [_answers(store, clock, at) for at in points]
     assert with_snapshots == without
+
+
+def test_a_backfill_invalidates_the_as_of_ladder_from_its_time(engine: Engine) -> None:
+    """Rungs at or after a late event's world time are dropped in its append; as_of answers
+    stay those of a full fold."""
+    store, clock = _world(engine)
+    ladder.extend(engine, every=2)
+    with engine.connect() as conn:
+        before = [r[0] for r in conn.execute(sa.text("SELECT occurred_until FROM asof_rungs"))]
+    clock.set("2025-09-10")
+    store.append(snapshot("2025-07-10", {"kimi-k2": 1470}))  # found even later
+    with engine.connect() as conn:
+        after = [r[0] for r in conn.execute(sa.text("SELECT occurred_until FROM asof_rungs"))]
+    assert len(after) < len(before)
+    assert all(str(moment) < "2025-07-10" for moment in after)
+    at = At(as_of=parse_time("2025-07-12"))
+    assert _reads(store, clock).crown(at=at)["holder"]["model"] == "kimi-k2"
+    assert _reads(store, clock).crown(at=at) == _answers(store, clock, at)[1]
 
 
 def test_audit_catches_a_tampered_projection_row(

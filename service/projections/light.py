@@ -1,0 +1,51 @@
+"""Light snapshots: what the views read, small enough to load within a request.
+
+A light snapshot keeps the catalog and standings whole, the crown's race with only the newest
+timeline entry, and the mentions of the last 30 days before it. Folding newer events on top
+gives exactly the full fold's views; an event older than the crown's newest entry (a backfill
+reaching behind the snapshot) cannot be replayed from it — ``needs_full`` says so, and the
+caller starts from a full snapshot instead.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from service.projections import catalog, crown_codec, places, standings
+from service.projections.digest import States, load_all
+
+#: The longest window a view counts mentions over (places: mentions_30d).
+MENTION_WINDOW = timedelta(days=30)
+
+
+def light_dump(states: States, cutoff: datetime) -> dict[str, Any]:
+    """The light form of ``states``; mentions before ``cutoff`` are left out."""
+    return {
+        "catalog": catalog.dump(states["catalog"]),
+        "standings": standings.dump(states["standings"]),
+        "crown": crown_codec.dump(states["crown"], tail=1),
+        "places": places.dump(states["places"], since=cutoff),
+    }
+
+
+def encode_light(states: States, cutoff: datetime) -> bytes:
+    return zlib.compress(orjson.dumps(light_dump(states, cutoff)), 1)
+
+
+def decode_light(blob: bytes) -> States:
+    return load_all(orjson.loads(zlib.decompress(blob)))
+
+
+def needs_full(states: States) -> bool:
+    """True when folding reached behind a light snapshot's crown (its replay needs history)."""
+    return states["crown"].dirty_from is not None
+
+
+def mention_cutoff(recorded_at: datetime, occurred_max: datetime | None) -> datetime:
+    """Mentions before this never count in a view at or after the snapshot (either axis)."""
+    newest = min(recorded_at, occurred_max) if occurred_max else recorded_at
+    return newest - MENTION_WINDOW

@@ -1,0 +1,113 @@
+"""Stored snapshots of the fold states: an optimisation only — deleting them changes no answer.
+
+Two kinds, both at positions that are multiples of their interval:
+
+- **full** (``dump_all``): every fold state, from which any later event can be folded,
+  backfills included; large, so taken rarely;
+- **light** (``service.projections.light``): what the views read; small, so taken often, and
+  what past reads start from.
+
+Each records ``occurred_max``, the latest world time of any event up to it, so that an
+``as_of`` read can start from the newest light snapshot that holds nothing after its time.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from service.projections.digest import States, dump_all, initial_states, load_all
+from service.projections.light import decode_light, encode_light, mention_cutoff
+from service.schema import projection_snapshots as table
+
+LIGHT_EVERY = 10_000
+FULL_EVERY = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A snapshot read back: where it stands and its states."""
+
+    position: int
+    states: States
+    recorded_at: datetime | None = None
+    occurred_max: datetime | None = None
+
+
+def encode_full(states: States) -> bytes:
+    return zlib.compress(orjson.dumps(dump_all(states), option=orjson.OPT_SORT_KEYS), 1)
+
+
+def decode_full(blob: bytes) -> States:
+    return load_all(orjson.loads(zlib.decompress(blob)))
+
+
+def take(
+    conn: Connection,
+    states: States,
+    position: int,
+    before: int,
+    recorded_at: datetime,
+    occurred_max: datetime | None,
+    light_every: int = LIGHT_EVERY,
+    full_every: int = FULL_EVERY,
+) -> None:
+    """Store the snapshots due when the log moved from ``before`` to ``position``."""
+    due = []
+    if light_every and position // light_every > before // light_every:
+        cutoff = mention_cutoff(recorded_at, occurred_max)
+        due.append(("light", encode_light(states, cutoff)))
+    if full_every and position // full_every > before // full_every:
+        due.append(("full", encode_full(states)))
+    for kind, blob in due:
+        conn.execute(
+            table.insert().values(
+                position=position,
+                kind=kind,
+                recorded_at=recorded_at,
+                occurred_max=occurred_max,
+                state=blob,
+            )
+        )
+
+
+def _newest(conn: Connection, kind: str, *where: sa.ColumnElement[bool]) -> sa.Row | None:  # type: ignore[type-arg]
+    return conn.execute(
+        sa.select(table.c.position, table.c.recorded_at, table.c.occurred_max, table.c.state)
+        .where(table.c.kind == kind, *where)
+        .order_by(table.c.position.desc())
+        .limit(1)
+    ).first()
+
+
+def load_full(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
+    """The newest full snapshot at or before ``at_most`` (and, for as_of reads, holding no
+    event after ``occurred_by``); empty states at 0 if none."""
+    where = [table.c.position <= at_most]
+    if occurred_by is not None:
+        where.append(table.c.occurred_max <= occurred_by)
+    row = _newest(conn, "full", *where)
+    if row is None:
+        return Loaded(0, initial_states())
+    return Loaded(int(row[0]), decode_full(row[3]), row[1], row[2])
+
+
+def load_light(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
+    """The newest light snapshot at or before ``at_most`` (and, for as_of reads, holding no
+    event after ``occurred_by``); empty states at 0 if none."""
+    where = [table.c.position <= at_most]
+    if occurred_by is not None:
+        where.append(table.c.occurred_max <= occurred_by)
+    row = _newest(conn, "light", *where)
+    if row is None:
+        return Loaded(0, initial_states())
+    return Loaded(int(row[0]), decode_light(row[3]), row[1], row[2])
+
+
+def clear(conn: Connection) -> None:
+    conn.execute(table.delete())

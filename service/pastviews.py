@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from service import reader
 from service.projections import crown, ladder, snapshots
-from service.projections.digest import States
+from service.projections.digest import States, initial_states
 from service.projections.light import needs_full
 from service.projections.persist import fold_range
 from service.timepoint import At
@@ -78,14 +78,14 @@ class PastStates:
         self, conn: Connection, position: int, as_of: datetime | None, exact: bool
     ) -> States:
         if as_of is not None and not exact:
+            # World-time order from the newest rung before as_of (or from the start): the
+            # crown never replays, and only events up to as_of are read.
             rung = ladder.newest(conn, as_of, position)
-            if rung is not None:
-                after = (rung.occurred_until, rung.last_position)
-                folded = ladder.fold_after(conn, rung.states, after, as_of, position)
-                if folded > 2 * ladder.EVERY:
-                    self._extend_later()
-                return rung.states
-            self._extend_later()
+            states = rung.states if rung else initial_states()
+            after = (rung.occurred_until, rung.last_position) if rung else None
+            if ladder.fold_after(conn, states, after, as_of, position) > 2 * ladder.EVERY:
+                self._extend_later()
+            return states
         if not exact:
             light = snapshots.load_light(conn, position, as_of)
             fold_range(conn, light.states, light.position, position, as_of, settle=False)

@@ -58,7 +58,7 @@ def rebuild(
     engine: Engine,
     progress: Progress | None = None,
     light_every: int = snapshots.LIGHT_EVERY,
-    full_every: int = snapshots.FULL_EVERY,
+    full_every: int = 250_000,
 ) -> Rebuilt:
     """Replace every stored projection (rows, checkpoint, snapshots) by a replay from
     position 0, under the log lock; snapshots every ``light_every`` / ``full_every`` events

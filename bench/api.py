@@ -126,7 +126,7 @@ def main() -> None:
                     measure(f"{base}{path}", 2, args.connections)  # warm up
                     figures[name] = measure(f"{base}{path}", args.seconds, args.connections)
     ratio = figures["standings"]["rps"] / figures["ping"]["rps"]
-    table = [
+    table: list[list[object]] = [
         [name, f"{f['rps']:.0f}", f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}"]
         for name, f in figures.items()
     ]

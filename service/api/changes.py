@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from service import reader
-from service.api.atom import Entry
+from service.api.atom import Entry, Feed, document
+from service.bootstrap import Services
 from service.clock import format_time, parse_time
 from service.events import StoredEvent
 from service.projections.catalog import Catalog
@@ -96,6 +97,42 @@ def reign_entries(
         )
         yield entry, reign["lab"], reign["city"]
         previous = reign
+
+
+def changes_feed(
+    services: Services,
+    base: str,
+    self_link: str,
+    lab: str | None,
+    city: str | None,
+    leaderboard: str | None,
+    limit: int,
+) -> bytes:
+    """The Atom document: the newest ``limit`` entries of ``lab`` / ``city`` (all if None)."""
+    catalog = services.reads.view().states["catalog"]
+    with services.engine.connect() as conn:
+        releases = latest_releases(conn)
+    crown = services.reads.crown(leaderboard)
+    found = [*release_entries(releases, catalog, base), *reign_entries(crown, catalog, base)]
+    chosen = [
+        entry
+        for entry, entry_lab, entry_city in found
+        if (lab is None or entry_lab == lab)
+        and (city is None or (entry_city or "").lower() == city.lower())
+    ]
+    # ``updated`` texts are fixed-width UTC (service.clock), so text order is time order.
+    chosen.sort(key=lambda entry: entry.updated, reverse=True)
+    chosen = chosen[:limit]
+    filters = (("leaderboard", leaderboard), ("lab", lab), ("city", city))
+    feed = Feed(
+        id=f"{TAG}changes" + "".join(f"/{k}/{quote(v, safe='')}" for k, v in filters if v),
+        title="crownlog: releases and crown changes" + "".join(f" — {v}" for v in (lab, city) if v),
+        subtitle="The open-weights model race, from crownlog's audited event log.",
+        updated=chosen[0].updated if chosen else "1970-01-01T00:00:00+00:00",
+        self_link=self_link,
+        alternate=base,
+    )
+    return document(feed, chosen)
 
 
 def _day(value: Any) -> str | None:

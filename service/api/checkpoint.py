@@ -11,11 +11,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import structlog
 from sqlalchemy.engine import Engine
 
+from service.api.errors import unavailable
 from service.projections.persist import NAME
 
 _PARAM = {"sqlite": "?", "postgresql": "%s"}
+log = structlog.get_logger("crownlog.api")
 
 
 class CheckpointReader:
@@ -29,19 +32,20 @@ class CheckpointReader:
 
     def read(self) -> int:
         with self._lock:
-            if self._connection is None:
-                self._connection = self._connect()
             try:
+                if self._connection is None:
+                    self._connection = self._connect()
                 cursor = self._connection.cursor()
                 try:
                     cursor.execute(self._sql, (NAME,))
                     row = cursor.fetchone()
                 finally:
                     cursor.close()
-            except Exception:
+            except Exception as exc:
                 # A dropped connection (database restart): discard it; the next read reconnects.
                 self.close_locked()
-                raise
+                log.error("checkpoint read failed", error=repr(exc))
+                raise unavailable() from exc
             return int(row[0]) if row else 0
 
     def _connect(self) -> Any:

@@ -42,16 +42,16 @@ class ApiContext:
     bodies: BodyCache = field(default_factory=BodyCache)
     checkpoints: CheckpointReader = field(init=False)
     checkpoint: Batched[int] = field(init=False)
+    log_head: Batched[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.checkpoints = CheckpointReader(self.services.engine)
         self.checkpoint = Batched(self.checkpoints.read)
+        # Reads of the log itself follow the log's own head, not the projections' checkpoint.
+        self.log_head = Batched(lambda: self.services.store.head()[0])
 
     async def head(self) -> int:
         """The position the projections stand at, read after this call began."""
-        import os
-        if os.environ.get("VARIANT") == "I":
-            return self.checkpoints.read()
         return await self.checkpoint.get()
 
     async def read(self, request: Request, at: At, compute: Callable[[], Any]) -> Response:
@@ -60,12 +60,17 @@ class ApiContext:
         return await self.read_rendered(request, at, lambda: render_json(compute()))
 
     async def read_rendered(
-        self, request: Request, at: At, render: Callable[[], tuple[bytes, str]]
+        self,
+        request: Request,
+        at: At,
+        render: Callable[[], tuple[bytes, str]],
+        vary: str = "",
     ) -> Response:
-        """``read`` for a body of any media type: ``render()`` gives ``(bytes, media_type)``."""
+        """``read`` for a body of any media type: ``render()`` gives ``(bytes, media_type)``;
+        ``vary`` names what else the body depends on (it joins the ETag)."""
         head, now = await self.head(), self.services.clock()
         pinned = is_pinned(at, head, now)
         # A current view also depends on the clock (the reigning model's days, 7-day mention
         # windows), so its body is reused for one minute at most, even if the log stands still.
         stamp = f"{head}@{int(now.timestamp() // 60)}" if at.is_now else str(head)
-        return await cached(request, self.bodies, stamp, pinned, render)
+        return await cached(request, self.bodies, stamp, pinned, render, vary)

@@ -64,21 +64,25 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
     env = templates()
     services = api.services
 
+    def error(exc: ApiError) -> HTMLResponse:
+        body = env.get_template("error.html").render(message=exc.detail)
+        return HTMLResponse(body, status_code=exc.status_code)
+
     async def page(
         request: Request, as_of: str | None, template: str, build: Callable[[At, datetime], Any]
     ) -> Response:
+        """The page ``build`` assembles at ``as_of``, rendered and cached like a JSON read."""
         try:
             at = At(as_of=parse_moment("as_of", as_of))
         except ApiError as exc:
-            body = env.get_template("error.html").render(message=exc.detail, as_of=as_of or "")
-            return HTMLResponse(body, status_code=exc.status_code)
+            return error(exc)
         now = at.as_of or services.clock()
 
         def render() -> tuple[bytes, str]:
             context = build(at, now)
             if context is None:
                 raise ApiError(404, "not_found", "no such model is known at this time")
-            picked = as_of[:10] if as_of else ""
+            picked = at.as_of.date().isoformat() if at.as_of else ""
             html = env.get_template(template).render(
                 **context, **pages.stamp(services, at), as_of=picked, path=request.url.path
             )
@@ -86,9 +90,8 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
 
         try:
             return await api.read_rendered(request, at, render)
-        except ApiError as exc:
-            body = env.get_template("error.html").render(message=exc.detail, as_of=as_of or "")
-            return HTMLResponse(body, status_code=exc.status_code)
+        except ApiError as exc:  # a bad filter, an unknown model, the database unavailable
+            return error(exc)
 
     @router.get("/")
     async def index(

@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from service.errors import ConcurrencyError, ConfigError, CrownlogError, SchemaError
@@ -28,6 +29,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    503: "unavailable",
     422: "bad_request",
 }
 
@@ -40,6 +42,11 @@ class ApiError(HTTPException):
     ) -> None:
         super().__init__(status_code=status_code, detail=message, headers=headers)
         self.code = code
+
+
+def unavailable() -> ApiError:
+    """503 for a database that cannot answer (details go to the log, not to the client)."""
+    return ApiError(503, "unavailable", "the database is unavailable; try again shortly")
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -72,6 +79,12 @@ def _crownlog(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, str(exc)), status_code=status)
 
 
+def _database(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("database error", error=str(exc).splitlines()[0] if str(exc) else repr(exc))
+    error = unavailable()
+    return JSONResponse(error_body(error.code, str(error.detail)), status_code=503)
+
+
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", error=repr(exc))
     return JSONResponse(
@@ -85,4 +98,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(CrownlogError, _crownlog)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -32,10 +32,16 @@ JSON = "application/json"
 
 
 class BodyCache:
-    """A bounded LRU of rendered bodies, keyed by ETag (so by position, path and query)."""
+    """A bounded LRU of rendered bodies, keyed by ETag (so by position, path and query).
 
-    def __init__(self, size: int = 2048) -> None:
+    Bounded in entries and in bytes: a body of more than an eighth of the budget (a large
+    events page) is served but not kept.
+    """
+
+    def __init__(self, size: int = 2048, max_bytes: int = 64 * 2**20) -> None:
         self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -47,11 +53,17 @@ class BodyCache:
             return found
 
     def put(self, key: str, body: bytes, media_type: str) -> None:
+        if len(body) > self._max_bytes // 8:
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[0])
             self._entries[key] = (body, media_type)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._entries) > self._size or self._bytes > self._max_bytes:
+                _key, (evicted, _type) = self._entries.popitem(last=False)
+                self._bytes -= len(evicted)
 
 
 def is_pinned(at: At, head: int, now: datetime) -> bool:
@@ -64,10 +76,14 @@ def is_pinned(at: At, head: int, now: datetime) -> bool:
 
 
 def etag_for(stamp: str, request: Request) -> str:
-    """A strong ETag over ``stamp`` (the head position, or "pinned"), the path and the query."""
+    """A weak ETag over ``stamp`` (the head position, or "pinned"), the path and the query.
+
+    Weak: the same body is served gzip-compressed or not (RFC 9110 §8.8.3), and weak
+    comparison is what ``If-None-Match`` uses anyway.
+    """
     query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
     digest = hashlib.sha256(f"{stamp}\n{request.url.path}\n{query}".encode()).hexdigest()
-    return f'"{digest[:32]}"'
+    return f'W/"{digest[:32]}"'
 
 
 def cache_control(pinned: bool) -> str:
@@ -82,8 +98,9 @@ def _matches(request: Request, etag: str) -> bool:
         return False
     if header.strip() == "*":
         return True
-    # Weak comparison (RFC 9110 §13.1.2): a W/ prefix added by a proxy still matches.
-    return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
+    # Weak comparison (RFC 9110 §13.1.2): opaque tags compared without their W/ prefix.
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in header.split(","))
 
 
 async def cached(
@@ -92,12 +109,14 @@ async def cached(
     stamp: str,
     pinned: bool,
     render: Callable[[], tuple[bytes, str]],
+    vary: str = "",
 ) -> Response:
     """A 304 if the client holds the current body, else the (possibly cached) rendered body.
 
     ``render`` returns ``(body, media_type)``; it runs in a worker thread, on a cache miss only.
+    ``vary`` is anything else the body depends on (a host name in absolute links).
     """
-    etag = etag_for("pinned" if pinned else stamp, request)
+    etag = etag_for(f"{'pinned' if pinned else stamp}|{vary}", request)
     headers = {"ETag": etag, "Cache-Control": cache_control(pinned)}
     if _matches(request, etag):
         return Response(status_code=304, headers=headers)

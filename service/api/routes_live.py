@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
-from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Header, Query
@@ -15,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from service.api import atom, models
-from service.api.changes import TAG, latest_releases, reign_entries, release_entries
+from service.api.batched import Batched
+from service.api.changes import changes_feed
 from service.api.context import ApiContext
 from service.api.params import BadParameter
 from service.api.query import MAX_POSITION
@@ -30,26 +30,25 @@ POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 #: A stream ends after this long and the client reconnects with Last-Event-ID (as SSE
 #: clients do), so a server shutting down never waits on an endless response.
-STREAM_SECONDS = 300.0
+STREAM_SECONDS = 60.0
 PAGE = 200
 
 
 class HeadWatch:
-    """The log's head position, read at most once per interval however many streams wait."""
+    """The log's head position, read at most once per interval however many streams poll
+    (streams polling together share one read)."""
 
     def __init__(self, store: EventStore, interval: float = POLL_SECONDS) -> None:
-        self._store = store
+        self._read = Batched(lambda: store.head()[0])
         self._interval = interval
         self._head = 0
         self._read_at = float("-inf")
-        self._lock = asyncio.Lock()
 
     async def head(self) -> int:
-        async with self._lock:
-            if time.monotonic() - self._read_at >= self._interval:
-                self._head = (await run_in_threadpool(self._store.head))[0]
-                self._read_at = time.monotonic()
-            return self._head
+        if time.monotonic() - self._read_at >= self._interval:
+            self._head = await self._read.get()
+            self._read_at = time.monotonic()
+        return self._head
 
 
 def frame(event: StoredEvent) -> bytes:
@@ -124,38 +123,13 @@ def live_routes(api: ApiContext) -> APIRouter:
         one lab or city."""
 
         def render() -> tuple[bytes, str]:
-            view = services.reads.view()
-            catalog = view.states["catalog"]
-            base = str(request.base_url)
-            with services.engine.connect() as conn:
-                releases = latest_releases(conn)
-            crown = services.reads.crown(leaderboard)
-            found = [
-                *release_entries(releases, catalog, base),
-                *reign_entries(crown, catalog, base),
-            ]
-            chosen = [
-                entry
-                for entry, entry_lab, entry_city in found
-                if (lab is None or entry_lab == lab)
-                and (city is None or (entry_city or "").lower() == city.lower())
-            ]
-            chosen.sort(key=lambda entry: entry.updated, reverse=True)
-            chosen = chosen[:limit]
-            chosen_by = (("leaderboard", leaderboard), ("lab", lab), ("city", city))
-            feed = atom.Feed(
-                id=TAG
-                + "changes"
-                + "".join(f"/{k}/{quote(v, safe='')}" for k, v in chosen_by if v),
-                title="crownlog: releases and crown changes"
-                + "".join(f" — {v}" for v in (lab, city) if v),
-                subtitle="The open-weights model race, from crownlog's audited event log.",
-                updated=chosen[0].updated if chosen else "1970-01-01T00:00:00+00:00",
-                self_link=str(request.url),
-                alternate=base,
+            feed = changes_feed(
+                services, str(request.base_url), str(request.url), lab, city, leaderboard, limit
             )
-            return atom.document(feed, chosen), atom.MEDIA_TYPE
+            return feed, atom.MEDIA_TYPE
 
-        return await api.read_rendered(request, At(), render)
+        # Entry links are absolute, so the host the client used is part of the cache key.
+        host = request.headers.get("host", "")
+        return await api.read_rendered(request, At(), render, vary=host)
 
     return router

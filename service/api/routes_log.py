@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from service import reader
 from service.api import models
+from service.api.batched import Batched
 from service.api.context import ApiContext, render_json
 from service.api.httpcache import cached
 from service.api.params import limit_query, page
@@ -37,15 +37,16 @@ def log_routes(api: ApiContext) -> APIRouter:
         request: Request, after: After = 0, limit: int = limit_query()
     ) -> Response:
         """Events in log order; follow ``next`` (a position) to page on."""
-        head = await api.head()
+        head = await api.log_head.get()
 
         def render() -> tuple[bytes, str]:
             events = services.store.page(after=after, limit=limit)
-            more = len(events) == limit
+            # Positions are gapless: the page is the last one if it reached the head.
+            more = bool(events) and events[-1].position < head
             items = [envelope_dict(event) for event in events]
             return render_json({"items": items, "next": str(events[-1].position) if more else None})
 
-        # Positions are gapless and never rewritten: a full page below the head is final.
+        # Never rewritten either: a full page below the head is final.
         return await cached(request, api.bodies, str(head), after + limit <= head, render)
 
     @router.get(
@@ -58,7 +59,7 @@ def log_routes(api: ApiContext) -> APIRouter:
         request: Request, slug: Slug, after: After = 0, limit: int = limit_query()
     ) -> Response:
         """A model's events in log order, each with the source item it was read from."""
-        head = await api.head()
+        head = await api.log_head.get()
 
         def render() -> tuple[bytes, str]:
             with services.engine.connect() as conn:
@@ -73,17 +74,20 @@ def log_routes(api: ApiContext) -> APIRouter:
 
         return await cached(request, api.bodies, str(head), False, render)
 
+    # Requests arriving together share one walk that began after they came (a walk is
+    # fresh, never from a cache); a flood of requests cannot start a walk each.
+    audits = Batched(lambda: verify_chain(services.store))
+
     @router.get("/audit", response_model=models.Audit, tags=["operations"])
     async def audit() -> Response:
         """Walk the whole log: positions gapless from 1, every hash recomputes and links."""
-        report = await run_in_threadpool(verify_chain, services.store)
+        report = await audits.get()
         body = {
             "ok": report.ok,
             "events": report.events,
             "first_bad_position": report.first_bad_position,
             "problems": report.problems,
         }
-        # Never from a cache: an audit that is not fresh proves nothing.
         content, media_type = render_json(body)
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 

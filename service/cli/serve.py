@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -43,7 +44,13 @@ def _start_scheduler(services: Any, demo: bool) -> Any:
     return stop
 
 
-def _api_wiring(services: Any, demo: bool) -> tuple[Any, Any, Any]:
+def _api_wiring(
+    services: Any, demo: bool
+) -> tuple[
+    Callable[[], list[dict[str, Any]]],
+    Callable[[str], dict[str, Any] | None],
+    Callable[[], None],
+]:
     """What the API needs from ``jobs`` (which ``service.api`` must not import), as callables:
     the sources with their state, and a poll of one source now (its poller built on first use).
     Returns ``(sources, poll_now, close)``."""
@@ -108,6 +115,8 @@ def serve(
             port=bind_port,
             log_config=None,
             access_log=False,
+            # Open event streams would otherwise hold a SIGTERM until they end.
+            timeout_graceful_shutdown=5,
         )
     finally:
         close_api()

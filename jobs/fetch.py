@@ -12,79 +12,20 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 import structlog
 
 from jobs import httprules
+from jobs.fetchtypes import FetchError, FetchResult, FetchSettings, RetryableFailure
 from jobs.httprules import shown
 from jobs.inflate import Inflater
 from jobs.localfile import read_local
-from service import __version__
-from service.errors import SourceError
 
 log = structlog.get_logger("crownlog.fetch")
 
-
-@dataclass(frozen=True, slots=True)
-class FetchSettings:
-    """Limits of one fetch; times in seconds."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_deadline: float = 60.0
-    max_bytes: int = 10 * 2**20
-    max_redirects: int = 5
-    retries: int = 3
-    backoff_base: float = 1.0
-    backoff_cap: float = 30.0
-    retry_after_cap: float = 300.0
-    user_agent: str = f"crownlog/{__version__} (+https://github.com/crownlog/crownlog)"
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """A successful fetch: 2xx with a body, or 304 (not modified, ``body`` None)."""
-
-    status: int
-    body: bytes | None
-    headers: dict[str, str]  # lower-cased names; repeated headers joined with ", "
-    effective_url: str
-    permanent_redirect: str | None  # the final URL when every hop was 301/308
-    etag: str | None
-    last_modified: str | None
-    max_age: int | None
-    elapsed: float
-    attempts: int
-
-
-class FetchError(SourceError):
-    """A fetch failed; ``retryable`` says whether trying again later may help."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        retryable: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retryable = retryable
-        #: Seconds the server asked crownlog to wait (``Retry-After``), when it did.
-        self.retry_after = retry_after
-
-
-class _Retry(Exception):
-    """A failure worth another attempt within the deadline."""
-
-    def __init__(self, reason: str, status: int | None = None, after: float | None = None):
-        super().__init__(reason)
-        self.status = status
-        self.after = after
+__all__ = ["FetchError", "FetchResult", "FetchSettings", "Fetcher"]
 
 
 class Fetcher:
@@ -136,7 +77,7 @@ class Fetcher:
             attempt += 1
             try:
                 return self._follow(url, headers, end, started, attempt)
-            except _Retry as retry:
+            except RetryableFailure as retry:
                 delay = retry.after if retry.after is not None else self._backoff(attempt)
                 if attempt > self.settings.retries or self._clock() + delay >= end:
                     why = (
@@ -234,7 +175,7 @@ class Fetcher:
                         response_headers.get("retry-after"), self.settings.retry_after_cap
                     )
                     reason = "rate limited" if status == 429 else "server error"
-                    raise _Retry(f"HTTP {status} ({reason})", status=status, after=after)
+                    raise RetryableFailure(f"HTTP {status} ({reason})", status=status, after=after)
                 if not 200 <= status < 300:
                     raise FetchError(
                         f"HTTP {status} from {shown(url)} — {httprules.advice(status)}",
@@ -242,11 +183,11 @@ class Fetcher:
                     )
                 return status, response_headers, self._read_body(response, url, end)
         except httpx.TimeoutException as exc:
-            raise _Retry(f"timed out ({type(exc).__name__})") from None
+            raise RetryableFailure(f"timed out ({type(exc).__name__})") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
             raise FetchError(f"cannot fetch {shown(url)}: {exc} — check the source url") from None
         except httpx.TransportError as exc:
-            raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
+            raise RetryableFailure(f"connection failed ({type(exc).__name__}: {exc})") from None
 
     def _read_body(self, response: httpx.Response, url: str, end: float) -> bytes:
         limit = self.settings.max_bytes

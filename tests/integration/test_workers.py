@@ -60,6 +60,12 @@ def test_two_workers_on_postgres_poll_each_source_once_per_due_time(
         assert all(gap >= EVERY for gap in gaps), (source, gaps)
         assert server.hits[f"/feed/{source[1:]}.xml"] == len(times)
     assert _item_counts(store) == {f"s{n}": 20 for n in range(SOURCES)}
+    # Every item mentions GLM-4.5 once: extraction in two workers appended each fact once.
+    mentions = [e for e in store.read() if e.type == "ModelMentioned"]
+    assert len(mentions) == SOURCES * 20
+    assert (
+        len({(e.source.source_id, e.source.item_id) for e in mentions if e.source}) == SOURCES * 20
+    )
     assert verify_chain(store).ok
 
 

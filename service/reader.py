@@ -178,19 +178,6 @@ def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> lis
         raise IntegrityError(f"an event {where} no longer decodes ({exc})") from None
 
 
-def scan_folds(
-    engine: Engine, after: int = 0, until: int | None = None, occurred_until: datetime | None = None
-) -> Iterator[FoldEvent]:
-    """Every event's fold fields after ``after`` (up to ``until``), in position order."""
-    while True:
-        with engine.connect() as conn:
-            chunk = fetch_folds(conn, after, until, occurred_until=occurred_until)
-        yield from chunk
-        if len(chunk) < CHUNK:
-            return
-        after = chunk[-1].position
-
-
 def _time_param(conn: Connection, moment: datetime) -> Any:
     utc = to_utc(moment)
     if conn.dialect.name == "sqlite":

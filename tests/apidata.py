@@ -212,7 +212,7 @@ def race_database(kind: str, directory: Path) -> Iterator[str]:
     else:
         server = postgres_server_url()
         if server is None:
-            pytest.skip(PG_SKIP)
+            pytest.skip(reason=PG_SKIP)
         url = create_pg_database(server, prefix="crownlog_api")
     try:
         engine = create_engine(url)

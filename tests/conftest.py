@@ -32,7 +32,7 @@ def pg_database() -> Iterator[str]:
     """One fresh, migrated PostgreSQL database for this test session (per xdist worker)."""
     server = postgres_server_url()
     if server is None:
-        pytest.skip(PG_SKIP)
+        pytest.skip(reason=PG_SKIP)
     url = create_pg_database(server)
     engine = create_engine(url)
     migrate.upgrade(engine)
@@ -80,5 +80,5 @@ def store(engine: Engine) -> EventStore:
 def shared_dir() -> Path:
     """``../shared`` beside the checkout (the corpus and facts); skips where it is absent."""
     if not SHARED.is_dir():
-        pytest.skip("../shared is not present beside the checkout (a user's clone); CI has it")
+        pytest.skip(reason="../shared is not beside the checkout (a user's clone); CI has it")
     return SHARED

@@ -14,6 +14,7 @@ Each records ``occurred_max``, the latest world time of any event up to it, so t
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,28 +86,32 @@ def _newest(conn: Connection, kind: str, *where: sa.ColumnElement[bool]) -> sa.R
     ).first()
 
 
-def load_full(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
-    """The newest full snapshot at or before ``at_most`` (and, for as_of reads, holding no
-    event after ``occurred_by``); empty states at 0 if none."""
+def _load(
+    conn: Connection,
+    kind: str,
+    decode: Callable[[bytes], States],
+    at_most: int,
+    occurred_by: datetime | None,
+) -> Loaded:
     where = [table.c.position <= at_most]
     if occurred_by is not None:
         where.append(table.c.occurred_max <= occurred_by)
-    row = _newest(conn, "full", *where)
+    row = _newest(conn, kind, *where)
     if row is None:
         return Loaded(0, initial_states())
-    return Loaded(int(row[0]), decode_full(row[3]), row[1], row[2])
+    return Loaded(int(row[0]), decode(row[3]), row[1], row[2])
+
+
+def load_full(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
+    """The newest full snapshot at or before ``at_most`` (and, for as_of reads, holding no
+    event after ``occurred_by``); empty states at 0 if none."""
+    return _load(conn, "full", decode_full, at_most, occurred_by)
 
 
 def load_light(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
     """The newest light snapshot at or before ``at_most`` (and, for as_of reads, holding no
     event after ``occurred_by``); empty states at 0 if none."""
-    where = [table.c.position <= at_most]
-    if occurred_by is not None:
-        where.append(table.c.occurred_max <= occurred_by)
-    row = _newest(conn, "light", *where)
-    if row is None:
-        return Loaded(0, initial_states())
-    return Loaded(int(row[0]), decode_light(row[3]), row[1], row[2])
+    return _load(conn, "light", decode_light, at_most, occurred_by)
 
 
 def clear(conn: Connection) -> None:

@@ -49,7 +49,7 @@ def corpus_headers(name: str, data: bytes) -> dict[str, str]:
 def corpus_server() -> Iterator[HTTPServer]:
     """Serves ``/<path>`` from the corpus with its intended headers."""
     if not FEEDS.is_dir():
-        pytest.skip(ABSENT)
+        pytest.skip(reason=ABSENT)
 
     def serve(request: Request) -> Response:
         path = (FEEDS / request.path.lstrip("/")).resolve()
@@ -101,7 +101,7 @@ def test_every_corpus_file_parses_or_fails_cleanly(
 ) -> None:
     """Fetched over HTTP and parsed in the sandbox: a result, or an error with a message."""
     if name is None:
-        pytest.skip(ABSENT)
+        pytest.skip(reason=ABSENT)
     source = SourceConfig(id="corpus", kind="feed", url=corpus_server.url_for(f"/{name}"))
     started = time.perf_counter()
     try:

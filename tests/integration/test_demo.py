@@ -114,7 +114,7 @@ def test_demo_on_sqlite_tells_the_story_in_sources_md(tmp_path: Path) -> None:
 def pg_url() -> Any:
     server = postgres_server_url()
     if server is None:
-        pytest.skip(PG_SKIP)
+        pytest.skip(reason=PG_SKIP)
     url = create_pg_database(server, prefix="crownlog_demo")
     yield url
     drop_pg_database(server, url)

@@ -38,7 +38,7 @@ PASSWD_MARK = "root:x:0:0"
 @pytest.fixture(scope="module")
 def hostile_dir() -> Path:
     if not HOSTILE.is_dir():
-        pytest.skip(ABSENT)
+        pytest.skip(reason=ABSENT)
     return HOSTILE
 
 

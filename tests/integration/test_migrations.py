@@ -24,7 +24,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     server = postgres_server_url()
     if server is None:
-        pytest.skip(PG_SKIP)
+        pytest.skip(reason=PG_SKIP)
     url = create_pg_database(server, prefix="crownlog_mig")
     yield url
     drop_pg_database(server, url)

@@ -6,7 +6,7 @@ A row that no longer decodes (its JSON or time was altered in place) raises
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -121,10 +121,13 @@ def fetch_folds(
     until: int | None = None,
     limit: int = CHUNK,
     occurred_until: datetime | None = None,
+    types: Collection[str] | None = None,
 ) -> list[FoldEvent]:
-    """Like ``fetch``, but only what folds read (rebuilds and past reads use it)."""
+    """Like ``fetch``, but only what folds read (rebuilds and past reads use it); ``types``
+    leaves out events no fold reads (item observations carry the largest payloads)."""
     mark = _PARAM[conn.dialect.name]
     clauses, params = [f"position > {mark}"], [after]
+    _only(clauses, params, types, mark)
     if until is not None:
         clauses.append(f"position <= {mark}")
         params.append(until)
@@ -141,12 +144,14 @@ def fetch_folds_by_time(
     until: datetime | None,
     max_position: int | None = None,
     limit: int = CHUNK,
+    types: Collection[str] | None = None,
 ) -> list[FoldEvent]:
     """Fold fields of events in world-time order: ``(occurred_at, position)`` after ``after``,
     ``occurred_at <= until``, ``position <= max_position`` (the as_of ladder reads these)."""
     mark = _PARAM[conn.dialect.name]
     clauses: list[str] = []
     params: list[Any] = []
+    _only(clauses, params, types, mark)
     if after is not None:
         clauses.append(f"(occurred_at, position) > ({mark}, {mark})")
         params += [_time_param(conn, after[0]), after[1]]
@@ -159,6 +164,13 @@ def fetch_folds_by_time(
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"{_FOLD_SELECT} {where} ORDER BY occurred_at, position LIMIT {int(limit)}"
     return _fold_rows(conn, sql, params, "in world-time order")
+
+
+def _only(clauses: list[str], params: list[Any], types: Collection[str] | None, mark: str) -> None:
+    if types:
+        names = sorted(types)
+        clauses.append(f"type IN ({', '.join([mark] * len(names))})")
+        params.extend(names)
 
 
 def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> list[FoldEvent]:

@@ -38,6 +38,9 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     "places": places.HANDLERS,
 }
 
+#: Every event type some fold reads; the rest (item observations …) need not be read.
+FOLDED_TYPES: frozenset[str] = frozenset(t for handlers in HANDLERS.values() for t in handlers)
+
 Codec = tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Any], Callable[[Any], Any]]
 
 #: Per fold: ``(dump, load, copy)``.

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from service import appendsql, reader
 from service.db import WRITE
-from service.projections.digest import States, fold_all, initial_states
+from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
 from service.projections.light import decode_light, encode_light, mention_cutoff
 from service.schema import asof_rungs as table
 from service.store import lock_log
@@ -56,7 +56,7 @@ def fold_after(
     """Fold, in world-time order, the events after ``after`` up to ``until``; return count."""
     count = 0
     while True:
-        chunk = reader.fetch_folds_by_time(conn, after, until, max_position)
+        chunk = reader.fetch_folds_by_time(conn, after, until, max_position, types=FOLDED_TYPES)
         if not chunk:
             return count
         fold_all(chunk, states, settle=False)
@@ -90,7 +90,7 @@ def extend(
         since = 0
         limit = min(every, reader.CHUNK)
         while True:
-            chunk = reader.fetch_folds_by_time(conn, after, None, head, limit)
+            chunk = reader.fetch_folds_by_time(conn, after, None, head, limit, FOLDED_TYPES)
             if not chunk:
                 break
             fold_all(chunk, states, settle=False)

@@ -21,7 +21,7 @@ from service import reader
 from service.checkpoints import write_checkpoint
 from service.events import GENESIS_HASH, StoredEvent
 from service.projections import ladder, snapshots
-from service.projections.digest import States, fold_all, initial_states
+from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
 from service.projections.rows import Rows, changed, materialize
 from service.schema import projection_rows
 
@@ -41,7 +41,9 @@ def fold_range(
     ``settle=False`` leaves backfilled crown entries pending (see ``light.needs_full``)."""
     newest: datetime | None = None
     while after < until:
-        chunk = reader.fetch_folds(conn, after, until, occurred_until=occurred_by)
+        chunk = reader.fetch_folds(
+            conn, after, until, occurred_until=occurred_by, types=FOLDED_TYPES
+        )
         if not chunk:
             break
         fold_all(chunk, states, settle)

@@ -12,7 +12,7 @@ from service import appendsql, reader
 from service.checkpoints import write_checkpoint
 from service.db import WRITE
 from service.projections import crown, ladder, snapshots
-from service.projections.digest import States, digests, fold_all, initial_states
+from service.projections.digest import FOLDED_TYPES, States, digests, fold_all, initial_states
 from service.projections.persist import NAME, write_rows
 from service.projections.rows import materialize
 from service.schema import checkpoints, projection_rows
@@ -35,7 +35,7 @@ def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> S
     """Fold the log up to ``head`` into fresh states, in position order."""
     states, after = initial_states(), 0
     while after < head:
-        chunk = reader.fetch_folds(conn, after, head)
+        chunk = reader.fetch_folds(conn, after, head, types=FOLDED_TYPES)
         if not chunk:
             break
         fold_all(chunk, states)
@@ -74,7 +74,7 @@ def rebuild(
         states, after, newest = initial_states(), 0, None
         while after < head:
             # Chunks end on snapshot boundaries, so each snapshot is taken exactly there.
-            chunk = reader.fetch_folds(conn, after, head, limit=step)
+            chunk = reader.fetch_folds(conn, after, head, limit=step, types=FOLDED_TYPES)
             if not chunk:
                 break
             fold_all(chunk, states)
@@ -86,7 +86,7 @@ def rebuild(
                 full_every,
             )  # fmt: skip
             if progress is not None:
-                progress(len(chunk))
+                progress(after - before)  # positions, so the bar ends at the head
         crown.settle(states["crown"])
         if head:
             write_rows(conn, materialize(states), [], head)

@@ -15,6 +15,7 @@ from service import __version__
 from service.api import errors
 from service.api.context import ApiContext, PollNowFn, SourcesFn
 from service.api.dashboard import dashboard_routes
+from service.api.docs import install_docs
 from service.api.middleware import AccessLog
 from service.api.routes_live import live_routes
 from service.api.routes_log import log_routes
@@ -45,6 +46,8 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
         title="crownlog",
         version=__version__,
         description=(
@@ -60,6 +63,7 @@ def create_app(
     app.include_router(live_routes(api))
     app.include_router(dashboard_routes(api))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_docs(app)
     # Middleware added last runs first: the access log sees the final status and timing.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     origins = services.settings.api.cors_origins

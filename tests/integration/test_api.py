@@ -509,3 +509,12 @@ def test_the_api_package_does_not_import_jobs() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_work_offline(race: Race) -> None:
+    """/docs loads Swagger UI from crownlog itself (no CDN), and /openapi.json describes the API."""
+    page = race.client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text and "cdn." not in page.text
+    assert race.client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "/api/v1/standings" in race.client.get("/openapi.json").json()["paths"]

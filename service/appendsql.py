@@ -68,13 +68,30 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
-def survey(conn: Connection, keys: Iterable[str], streams: Iterable[str]) -> Survey:
-    """The head, which of ``keys`` the log holds, and the version of each of ``streams``."""
+def _survey_rows(conn: Connection, params: tuple[Any, Any], lock_key: int | None) -> list[Any]:
+    if conn.dialect.name != "postgresql" or lock_key is None:
+        return list(conn.exec_driver_sql(_SURVEY[conn.dialect.name], params))
+    # One round trip: the lock and the survey are pipelined. The server still runs them in
+    # order, so the survey's snapshot is taken after the lock is held (nothing is missed).
+    raw = conn.connection.driver_connection
+    with raw.pipeline():  # type: ignore[union-attr]
+        raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key,))  # type: ignore[union-attr]
+        cursor = raw.execute(_SURVEY["postgresql"], params)  # type: ignore[union-attr]
+    return cursor.fetchall()
+
+
+def survey(
+    conn: Connection, keys: Iterable[str], streams: Iterable[str], lock_key: int | None = None
+) -> Survey:
+    """The head, which of ``keys`` the log holds, and the version of each of ``streams``.
+
+    With ``lock_key`` (PostgreSQL), the log's advisory lock is taken first, in the same
+    round trip."""
     position, prev_hash = 0, GENESIS_HASH
     known: set[str] = set()
     versions: dict[str, int] = {}
     params = (_array(conn, keys), _array(conn, streams))
-    for kind, name, number, digest in conn.exec_driver_sql(_SURVEY[conn.dialect.name], params):
+    for kind, name, number, digest in _survey_rows(conn, params, lock_key):
         if kind == 0:
             position, prev_hash = int(number), str(digest)
         elif kind == 1:

@@ -75,11 +75,13 @@ class EventStore:
         """``append`` inside a transaction the caller owns (so it can write its own rows too)."""
         for event in events:
             check_payload(event.type, event.schema, event.data)
-        lock_log(conn)
+        # PostgreSQL: the log's advisory lock travels with the survey; SQLite: the connection
+        # began with BEGIN IMMEDIATE (service.db.WRITE) and holds the write lock already.
         found = appendsql.survey(
             conn,
             (event.key for event in events if event.key is not None),
             {event.stream for event in events} | set(expected_versions or {}),
+            lock_key=APPEND_LOCK_KEY,
         )
         skipped, fresh = _split_known(events, found.known_keys)
         versions = found.versions

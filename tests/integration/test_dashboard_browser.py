@@ -24,7 +24,7 @@ if not Path(CHROMIUM).exists():
     if os.environ.get("CROWNLOG_REQUIRE_BROWSER"):
         raise RuntimeError(f"chromium not found at {CHROMIUM} but CROWNLOG_REQUIRE_BROWSER is set")
     pytest.skip(
-        f"chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run does)",
+        reason=f"chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run does)",
         allow_module_level=True,
     )
 ARGS = [

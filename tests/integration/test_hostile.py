@@ -149,7 +149,7 @@ def test_an_external_dtd_on_loopback_is_never_fetched(hostile_dir: Path) -> None
     try:
         listener = http.server.ThreadingHTTPServer(("127.0.0.1", 8765), Count)
     except OSError:
-        pytest.skip("port 8765 is taken; the probe needs exactly that port")
+        pytest.skip(reason="port 8765 is taken; the probe needs exactly that port")
     thread = threading.Thread(target=listener.serve_forever, daemon=True)
     thread.start()
     try:

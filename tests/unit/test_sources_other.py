@@ -363,7 +363,7 @@ def test_parquet_without_pyarrow_says_so() -> None:
         with pytest.raises(ParseError, match="parquet needs pyarrow"):
             board(b"PAR1\x00\x00PAR1", format="parquet")
     else:
-        pytest.skip("pyarrow is installed here")
+        pytest.skip(reason="pyarrow is installed here")
 
 
 def test_the_registry_lists_every_kind() -> None:

@@ -23,10 +23,8 @@ if not Path(CHROMIUM).exists():
     # CI installs chromium and sets CROWNLOG_REQUIRE_BROWSER: there a missing browser fails.
     if os.environ.get("CROWNLOG_REQUIRE_BROWSER"):
         raise RuntimeError(f"chromium not found at {CHROMIUM} but CROWNLOG_REQUIRE_BROWSER is set")
-    pytest.skip(
-        reason=f"chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run does)",
-        allow_module_level=True,
-    )
+    MISSING = f"chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run does)"
+    pytest.skip(reason=MISSING, allow_module_level=True)
 ARGS = [
     "--headless",
     "--no-sandbox",

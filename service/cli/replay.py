@@ -29,7 +29,7 @@ def replay(
         10_000, "--light-every", min=0, help="A light snapshot every N events (0: none)."
     ),
     full_every: int = typer.Option(
-        250_000, "--full-every", min=0, help="A full snapshot every N events (0: none)."
+        500_000, "--full-every", min=0, help="A full snapshot every N events (0: none)."
     ),
     as_json: bool = JSON,
 ) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from service import appendsql, reader
 from service.db import WRITE
+from service.gcpause import paused_gc
 from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
 from service.projections.light import decode_light, encode_light, mention_cutoff
 from service.schema import asof_rungs as table
@@ -79,7 +80,7 @@ def extend(
     engine: Engine, every: int = EVERY, progress: Callable[[int], None] | None = None
 ) -> int:
     """Add rungs from the newest one to the log's head; return how many were written."""
-    with engine.connect() as conn:
+    with paused_gc(), engine.connect() as conn:
         head = appendsql.head(conn)[0]
         start = conn.execute(
             sa.select(table).order_by(table.c.occurred_until.desc()).limit(1)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from service import appendsql, reader
 from service.checkpoints import write_checkpoint
 from service.db import WRITE
+from service.gcpause import paused_gc
 from service.projections import crown, ladder, snapshots
 from service.projections.digest import FOLDED_TYPES, States, digests, fold_all, initial_states
 from service.projections.persist import NAME, write_rows
@@ -48,7 +49,7 @@ def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> S
 
 def rebuild_in_memory(engine: Engine, progress: Progress | None = None) -> Rebuilt:
     """The projections a full replay of the current log produces (nothing is written)."""
-    with engine.connect() as conn:
+    with paused_gc(), engine.connect() as conn:
         head = appendsql.head(conn)[0]
         states = fold_log(conn, head, progress)
     return Rebuilt(states, head)
@@ -58,13 +59,13 @@ def rebuild(
     engine: Engine,
     progress: Progress | None = None,
     light_every: int = snapshots.LIGHT_EVERY,
-    full_every: int = 250_000,
+    full_every: int = 500_000,
 ) -> Rebuilt:
     """Replace every stored projection (rows, checkpoint, snapshots) by a replay from
     position 0, under the log lock; snapshots every ``light_every`` / ``full_every`` events
     (0: none — they are an optimisation, and the appends that follow add them as they go)."""
     step = math.gcd(light_every or reader.CHUNK, full_every or reader.CHUNK, reader.CHUNK)
-    with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+    with paused_gc(), engine.connect() as conn, conn.execution_options(**WRITE).begin():
         lock_log(conn)
         head, _hash = appendsql.head(conn)
         conn.execute(projection_rows.delete())

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from service.clock import to_utc
 from service.errors import IntegrityError
 from service.events import FoldEvent, Provenance, StoredEvent
+from service.upcasting import CURRENT, current_data
 
 _SELECT = (
     "SELECT position, stream, version, type, schema, data, occurred_at, recorded_at, source, "
@@ -112,7 +113,7 @@ def fetch(
     return [decoder.event(row) for row in rows]
 
 
-_FOLD_SELECT = "SELECT position, type, data, occurred_at, recorded_at FROM events"
+_FOLD_SELECT = "SELECT position, type, data, occurred_at, recorded_at, schema FROM events"
 
 
 def fetch_folds(
@@ -180,14 +181,20 @@ def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> lis
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    time, loads = Decoder().time, orjson.loads
+    time, loads, current = Decoder().time, orjson.loads, CURRENT.get
     try:
-        return [
+        events = [
             FoldEvent(p, t, loads(d) if isinstance(d, str | bytes) else d, time(o), time(r))
-            for p, t, d, o, r in rows
+            for p, t, d, o, r, _schema in rows
         ]
     except (ValueError, TypeError) as exc:
         raise IntegrityError(f"an event {where} no longer decodes ({exc})") from None
+    # Folds read payloads in their current shape: old schemas go through the upcasters.
+    for index, row in enumerate(rows):
+        if current(row[1], row[5]) != row[5]:
+            event = events[index]
+            events[index] = event._replace(data=current_data(event.type, row[5], event.data))
+    return events
 
 
 def _time_param(conn: Connection, moment: datetime) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from service.projections import ladder, snapshots
 from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
 from service.projections.rows import Rows, changed, materialize
 from service.schema import projection_rows
+from service.upcasting import CURRENT, current_data
 
 NAME = "projections"
 
@@ -77,6 +79,12 @@ class ProjectionWriter:
     def apply(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         if not events:
             return
+        # Imported events may be at an older schema; folds read the current shape.
+        events = [
+            event if CURRENT.get(event.type, event.schema) == event.schema
+            else replace(event, data=current_data(event.type, event.schema, event.data))
+            for event in events
+        ]  # fmt: skip
         with self._lock:
             prefix = (events[0].position - 1, events[0].prev_hash)
             if self._at != prefix:

@@ -35,7 +35,9 @@ def build_ingestion(services: Services, workers: int = 2) -> Ingestion:
     catalog, _appended = sync_catalog(services)
     fetcher = Fetcher(FetchSettings())
     sandbox = ParseSandbox(workers=workers)
-    interpreter = FactInterpreter(catalog, services.reads)
+    interpreter = FactInterpreter(
+        catalog, services.reads, services.settings.ingest.downloads_threshold
+    )
     poller = Poller(
         services.store, fetcher, sandbox, interpreters=[interpreter], clock=services.clock
     )

@@ -36,6 +36,13 @@ class CrownSettings(BaseModel):
     leaderboard: str = "lmarena-text"
 
 
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: A download count is reported again only when it moved by more than this fraction.
+    downloads_threshold: float = Field(default=0.10, ge=0.0)
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -51,6 +58,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @classmethod
     def settings_customise_sources(

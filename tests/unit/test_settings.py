@@ -33,7 +33,9 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("CROWNLOG_DATABASE_URL", "postgresql://db/crownlog")
     monkeypatch.setenv("CROWNLOG_API__PORT", "9100")
     monkeypatch.setenv("CROWNLOG_API__ADMIN_TOKEN", "s3cret")
+    monkeypatch.setenv("CROWNLOG_INGEST__DOWNLOADS_THRESHOLD", "0.25")
     settings = load_settings(path)
+    assert settings.ingest.downloads_threshold == 0.25
     assert settings.database_url == "postgresql://db/crownlog"
     assert settings.api.port == 9100
     assert settings.api.admin_token is not None

@@ -89,9 +89,25 @@ def fetch(
 ) -> list[StoredEvent]:
     """Up to ``limit`` events with ``after < position (<= until)``, optionally of one stream
     and with ``occurred_at <= occurred_until``."""
+    where, params = _window(conn, after, until, occurred_until, stream=stream)
+    sql = f"{_SELECT} WHERE {where} ORDER BY position LIMIT {int(limit)}"
+    decoder = Decoder()
+    return [decoder.event(row) for row in _rows(conn, sql, params)]
+
+
+def _window(
+    conn: Connection,
+    after: int,
+    until: int | None,
+    occurred_until: datetime | None,
+    stream: str | None = None,
+    types: Collection[str] | None = None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a read by position window."""
     mark = _PARAM[conn.dialect.name]
-    clauses = [f"position > {mark}"]
+    clauses: list[str] = [f"position > {mark}"]
     params: list[Any] = [after]
+    _only(clauses, params, types, mark)
     if until is not None:
         clauses.append(f"position <= {mark}")
         params.append(until)
@@ -101,16 +117,17 @@ def fetch(
     if occurred_until is not None:
         clauses.append(f"occurred_at <= {mark}")
         params.append(_time_param(conn, occurred_until))
-    sql = f"{_SELECT} WHERE {' AND '.join(clauses)} ORDER BY position LIMIT {int(limit)}"
-    # The driver's own cursor: rows come back as plain tuples, with no per-row wrapping.
+    return " AND ".join(clauses), params
+
+
+def _rows(conn: Connection, sql: str, params: list[Any]) -> list[Any]:
+    """Rows as plain tuples from the driver's own cursor (no per-row wrapping)."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, tuple(params))
-        rows = cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
-    decoder = Decoder()
-    return [decoder.event(row) for row in rows]
 
 
 _FOLD_SELECT = "SELECT position, type, data, occurred_at, recorded_at, schema FROM events"
@@ -126,16 +143,8 @@ def fetch_folds(
 ) -> list[FoldEvent]:
     """Like ``fetch``, but only what folds read (rebuilds and past reads use it); ``types``
     leaves out events no fold reads (item observations carry the largest payloads)."""
-    mark = _PARAM[conn.dialect.name]
-    clauses, params = [f"position > {mark}"], [after]
-    _only(clauses, params, types, mark)
-    if until is not None:
-        clauses.append(f"position <= {mark}")
-        params.append(until)
-    if occurred_until is not None:
-        clauses.append(f"occurred_at <= {mark}")
-        params.append(_time_param(conn, occurred_until))
-    sql = f"{_FOLD_SELECT} WHERE {' AND '.join(clauses)} ORDER BY position LIMIT {int(limit)}"
+    where, params = _window(conn, after, until, occurred_until, types=types)
+    sql = f"{_FOLD_SELECT} WHERE {where} ORDER BY position LIMIT {int(limit)}"
     return _fold_rows(conn, sql, params, f"after position {after}")
 
 
@@ -175,12 +184,7 @@ def _only(clauses: list[str], params: list[Any], types: Collection[str] | None, 
 
 
 def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> list[FoldEvent]:
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, tuple(params))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    rows = _rows(conn, sql, params)
     time, loads, current = Decoder().time, orjson.loads, CURRENT.get
     try:
         events = [

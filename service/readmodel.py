@@ -64,8 +64,9 @@ class ReadModel:
             return View(self._current(head), head, None, None, self._clock())
         position = self._past.position_of(at, head)
         states = self._past.states(at, position, exact)
-        now = at.as_of or at.known_at or self._recorded_at(position) or self._clock()
-        return View(states, position, self._recorded_at(position), at.as_of, now)
+        recorded = self._recorded_at(position)
+        now = at.as_of or at.known_at or recorded or self._clock()
+        return View(states, position, recorded, at.as_of, now)
 
     def _current(self, head: int) -> States:
         with self._lock:

@@ -9,8 +9,6 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from service.audit import verify_chain
 from service.db import create_engine
 from service.store import EventStore
@@ -118,8 +116,3 @@ def test_a_second_worker_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
         finally:
             first.send_signal(signal.SIGTERM)
             first.wait(timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_workers() -> None:
-    """Each test stops the workers it starts (asserted by their exit codes)."""

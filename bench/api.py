@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import report
 from jobs.runtime import build_ingestion
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from service.bootstrap import build
 from tests import apidata
 from tests.server import serving

@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import report
-from jobs.fetch import Fetcher, FetchSettings
+from jobs.fetch.fetcher import Fetcher, FetchSettings
+from jobs.fetch.sandbox import ParseSandbox
 from jobs.poll import Poller
-from jobs.sandbox import ParseSandbox
-from jobs.sourcefile import SourceConfig, parse_every
+from jobs.schedule.sourcefile import SourceConfig, parse_every
 from service import migrate
 from service.bootstrap import projectors
 from service.db import create_engine

@@ -16,7 +16,7 @@ import structlog
 
 from jobs.observation import Observation
 from jobs.poll import Parse, Poller
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from service.errors import SourceError
 
 log = structlog.get_logger("crownlog.backfill")

@@ -1,9 +1,9 @@
 """``catalog.toml``: who the labs are, where they sit, and what their models are called.
 
-Identity only (DESIGN §5): every fact about a model comes from a source. Because replay never
-reads config (DESIGN §2), ``catalog_events`` turns the difference between this file and what the
-log already knows into ``LabRegistered`` / ``LabUpdated`` / ``ModelRegistered`` events, which are
-appended before anything else is decided.
+Identity only (docs/design.md §5): every fact about a model comes from a source. Because
+replay never reads config (docs/design.md §2), ``catalog_events`` turns the difference between
+this file and what the log already knows into ``LabRegistered`` / ``LabUpdated`` /
+``ModelRegistered`` events, which are appended before anything else is decided.
 """
 
 from __future__ import annotations

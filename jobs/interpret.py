@@ -20,7 +20,7 @@ from jobs.extract.facts import extract
 from jobs.extract.names import NameResolver
 from jobs.itemevents import provenance
 from jobs.observation import Observation
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from service.events import NewEvent
 from service.projections.catalog import Catalog as CatalogState
 from service.projections.catalog_view import fact

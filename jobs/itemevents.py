@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.observation import Observation
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from service.clock import format_time
 from service.events import NewEvent, Provenance
 

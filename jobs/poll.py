@@ -17,14 +17,14 @@ import structlog
 from sqlalchemy.engine import Connection
 
 from jobs import metrics
-from jobs.claim import claim
-from jobs.fetch import FetchError, FetchResult
+from jobs.fetch.fetcher import FetchError, FetchResult
 from jobs.itemevents import item_events
 from jobs.observation import Observation, ParseResult
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.claim import claim
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
+from jobs.schedule.staterepo import load_state, save_state
 from jobs.sources.hf_models import next_page
-from jobs.sourcestate import SourceState, after_failure, after_fetch
-from jobs.staterepo import load_state, save_state
 from service.clock import Clock, utcnow
 from service.db import WRITE
 from service.errors import SourceError

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobs.catalogsync import sync_catalog
-from jobs.fetch import Fetcher, FetchSettings
+from jobs.fetch.fetcher import Fetcher, FetchSettings
+from jobs.fetch.sandbox import ParseSandbox
 from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
-from jobs.sandbox import ParseSandbox
-from jobs.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig, load_sources
 from service.bootstrap import Services
 
 

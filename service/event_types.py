@@ -1,4 +1,4 @@
-"""Event types of the log (DESIGN §3): names, current schema versions and payload fields.
+"""Event types of the log (docs/design.md §3): names, current schema versions and payload fields.
 
 One literal registry a reader can find. Names are past-tense facts and never reused; a shape
 change bumps ``schema`` and adds an upcaster (``service.upcasting``). Streams are named

@@ -1,6 +1,6 @@
 """The event envelope: what a writer hands to the log and what the log hands back.
 
-Field names are the public contract of exports (DESIGN §2); see ``service.chain`` for
+Field names are the public contract of exports (docs/design.md §2); see ``service.chain`` for
 how an envelope is hashed.
 """
 

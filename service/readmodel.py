@@ -1,4 +1,4 @@
-"""The read side: DESIGN §6 JSON shapes for any point on either time axis.
+"""The read side: docs/design.md §6 JSON shapes for any point on either time axis.
 
 Current reads come from in-memory fold states kept at the projections' checkpoint (which the
 append transaction moves with the log, so a read never sees the log ahead of them); each read
@@ -86,7 +86,7 @@ class ReadModel:
                 sa.select(events_table.c.recorded_at).where(events_table.c.position == position)
             ).scalar()
 
-    # -- the DESIGN §6 shapes --------------------------------------------------------------
+    # -- the docs/design.md §6 shapes --------------------------------------------------------------
 
     def standings(
         self,

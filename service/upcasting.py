@@ -1,8 +1,9 @@
 """Schema evolution: old event payloads read in the current shape.
 
-Events are never rewritten in the log (DESIGN §2); a reader upcasts what it loads. Each entry of
-``UPCASTERS`` turns a payload of ``(type, schema)`` into one of ``schema + 1``; ``upcast`` applies
-them in a chain until the type's current schema in ``service.event_types.EVENT_TYPES``.
+Events are never rewritten in the log (docs/design.md §2); a reader upcasts what it loads. Each
+entry of ``UPCASTERS`` turns a payload of ``(type, schema)`` into one of ``schema + 1``;
+``upcast`` applies them in a chain until the type's current schema in
+``service.event_types.EVENT_TYPES``.
 """
 
 from __future__ import annotations

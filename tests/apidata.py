@@ -9,7 +9,7 @@ Until the runtime's poller runs extraction (interpreters), polls append only the
 citing its item — so the projections have something to show. Once the poller extracts, it
 finds the facts already in the log and adds nothing.
 
-The story (DESIGN's July 2025): the open crown on lmarena-text passes from DeepSeek-R1-0528
+The story (July 2025): the open crown on lmarena-text passes from DeepSeek-R1-0528
 (Hangzhou, Jun 17) to Kimi K2 (Beijing, Jul 18), to Qwen3-2507 (Hangzhou, Aug 2), to GLM-4.5
 (Beijing, Aug 15, with Qwen3 tied within the margin of error). Gemini (closed) ranks first
 overall until GLM-4.5 passes it.
@@ -26,7 +26,7 @@ import orjson
 from pydantic import SecretStr
 
 from jobs.runtime import build_ingestion
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from service import migrate
 from service.bootstrap import Services, build
 from service.clock import parse_time

@@ -6,7 +6,7 @@ measurements dated by the snapshot's ``as_of``; a row's licence and open-weights
 the ``ScoreReported`` payload, where the catalog projection reads them as hints that never
 outrank a model's own reports. A snapshot whose method differs from the board's
 current one first records ``LeaderboardMethodChanged``, so scores of different methods are
-never ranked together (DESIGN §4).
+never ranked together (docs/design.md §4).
 """
 
 from __future__ import annotations

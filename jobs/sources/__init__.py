@@ -2,14 +2,14 @@
 
 Every adapter is ``parse(body, headers, source, fetched_at) -> ParseResult`` and pure: no I/O,
 no clock (``fetched_at`` is passed in). A body that is not a document of its kind raises
-``ParseError``. Run them through ``jobs.sandbox``, which bounds time and memory.
+``ParseError``. Run them through ``jobs.fetch.sandbox``, which bounds time and memory.
 """
 
 from collections.abc import Callable
 from datetime import datetime
 
 from jobs.observation import ParseResult
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources import feed, github_releases, hf_models, leaderboard
 from jobs.sources.errors import ParseError
 

@@ -1,8 +1,8 @@
 """RSS 0.9x/1.0/2.0 and Atom feeds: one ``entry`` observation per item.
 
-feedparser only ever sees neutralized bytes (``jobs.xmlsafe``), never a URL or path, so it cannot
-fetch, open or expand anything. Its HTML sanitizer and URI resolver are off: crownlog keeps plain
-text only, and both are the slowest part of a parse.
+feedparser only ever sees neutralized bytes (``jobs.fetch.xmlsafe``), never a URL or path, so it
+cannot fetch, open or expand anything. Its HTML sanitizer and URI resolver are off: crownlog keeps
+plain text only, and both are the slowest part of a parse.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from jobs.fetch.xmlsafe import clean_text, decoding_for, neutralize
 from jobs.observation import Observation, ParseResult, content_hash, stable_item_id
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources.dates import complete_date
 from jobs.sources.errors import ParseError
 from jobs.sources.text import html_to_text, plain_text
-from jobs.xmlsafe import clean_text, decoding_for, neutralize
 
 _CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([^\s;\"']+)", re.IGNORECASE)
 _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from jobs.fetch.xmlsafe import clean_text
 from jobs.observation import Observation, ParseResult, content_hash, stable_item_id
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources.errors import ParseError
 from jobs.sources.feed import (
     bozo_reason,
@@ -23,7 +24,6 @@ from jobs.sources.feed import (
     entry_title,
     read_feed,
 )
-from jobs.xmlsafe import clean_text
 from service.clock import format_time
 
 _RELEASE_ID = re.compile(r"Repository/\d+/(.+)$")

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
+from jobs.fetch.xmlsafe import clean_text
 from jobs.observation import Observation, ParseResult, content_hash, stable_item_id
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources.errors import ParseError
-from jobs.xmlsafe import clean_text
 from service.clock import format_time, parse_time
 
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]*)*)")

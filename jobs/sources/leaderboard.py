@@ -1,6 +1,6 @@
 """Leaderboard snapshots (JSON, CSV or parquet): one ``leaderboard`` observation per snapshot.
 
-DESIGN §5: ``{"as_of": T, "rows": [{"model", "score", …}]}`` or a CSV with a header;
+docs/design.md §5: ``{"as_of": T, "rows": [{"model", "score", …}]}`` or a CSV with a header;
 ``[source.columns]`` maps our names to the board's, ``rows`` is a dotted path to the list (or to a
 ``{model: {…}}`` mapping, as in LMArena's arena-catalog), and the scoring method comes from a
 ``method`` column, else the document, else the source config: data that states its method wins
@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from jobs.fetch.xmlsafe import clean_text
 from jobs.observation import Observation, ParseResult, content_hash
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources.errors import ParseError
 from jobs.sources.leaderboard_rows import Columns, read_row
-from jobs.xmlsafe import clean_text
 from service.clock import format_time, parse_time, to_utc
 
 FORMATS = ("json", "csv", "parquet")

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from jobs.xmlsafe import clean_text
+from jobs.fetch.xmlsafe import clean_text
 
 # Licenses that name no license at all: open weights stay unknown.
 _NO_LICENSE = frozenset({"", "-", "n/a", "na", "none", "null", "unknown", "?"})

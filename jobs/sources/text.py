@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from jobs.xmlsafe import clean_text
+from jobs.fetch.xmlsafe import clean_text
 
 # Elements whose content is never readable text.
 _SKIP = frozenset({"script", "style", "template", "noscript", "head", "title"})

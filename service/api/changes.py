@@ -75,7 +75,7 @@ def release_entries(
 def reign_entries(
     crown: dict[str, Any], catalog: Catalog, base: str
 ) -> Iterator[tuple[Entry, str | None, str | None]]:
-    """``(entry, lab, city)`` per reign of a ``crown`` view (DESIGN §6 shape)."""
+    """``(entry, lab, city)`` per reign of a ``crown`` view (docs/design.md §6 shape)."""
     board = crown["leaderboard"]
     previous: dict[str, Any] | None = None
     for reign in crown["reigns"]:

@@ -1,7 +1,7 @@
 """The three-city view's numbers: crown-days and releases per month per city.
 
-Pure functions over the DESIGN §6 shapes (crown reigns, models), so the dashboard and its tests
-see the same figures the API serves. The cities the race is told through are fixed; every
+Pure functions over the docs/design.md §6 shapes (crown reigns, models), so the dashboard and
+its tests see the same figures the API serves. The cities the race is told through are fixed; every
 other city counts as "Other".
 """
 

@@ -1,7 +1,7 @@
 """What every route of one app shares: the services, the body cache and injected callables.
 
-``service.api`` never imports ``jobs`` (DESIGN §1: ``service.api -> service core``); what only
-``jobs`` can answer — the configured sources and polling one now — is passed in as plain
+``service.api`` never imports ``jobs`` (docs/design.md §1: ``service.api -> service core``);
+what only ``jobs`` can answer — the configured sources and polling one now — is passed in as plain
 callables by the composition root (``service.cli.serve``).
 """
 
@@ -21,7 +21,7 @@ from service.api.httpcache import JSON, BodyCache, cached, is_pinned
 from service.bootstrap import Services
 from service.timepoint import At
 
-#: Rows of every configured source (``jobs.sourcestatus.source_rows``).
+#: Rows of every configured source (``jobs.schedule.sourcestatus.source_rows``).
 SourcesFn = Callable[[], list[dict[str, Any]]]
 #: Poll one source now; the outcome as a dict, or None if no source has that id.
 PollNowFn = Callable[[str], dict[str, Any] | None]

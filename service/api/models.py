@@ -1,4 +1,4 @@
-"""Response models: the JSON shapes of DESIGN §6, as OpenAPI documents them.
+"""Response models: the JSON shapes of docs/design.md §6, as OpenAPI documents them.
 
 Handlers return pre-rendered bytes (see ``service.api.httpcache``), so these models describe
 rather than validate; the API tests validate real bodies against them, and ``extra="forbid"``

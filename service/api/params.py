@@ -48,7 +48,7 @@ def limit_query(default: int = DEFAULT_LIMIT) -> Any:
 def page(
     items: Sequence[T], key: Callable[[T], str], after: str | None, limit: int
 ) -> dict[str, Any]:
-    """DESIGN §6 ``list``: the items after cursor ``after`` (by ``key``, ascending), and the
+    """docs/design.md §6 ``list``: the items after cursor ``after`` (by ``key``, ascending), and the
     cursor of the next page (the last key shown) or None at the end."""
     start = 0
     if after is not None:

@@ -1,4 +1,4 @@
-"""The ``crownlog`` command line (DESIGN §6): one typer app, sub-commands in sibling modules."""
+"""The ``crownlog`` command line (docs/design.md §6): one typer app, sub-commands beside it."""
 
 from __future__ import annotations
 

@@ -78,8 +78,8 @@ def sources(
 ) -> None:
     """Per-source poll state: last poll, status, errors, next due time."""
     from jobs.runtime import sources_path
-    from jobs.sourcefile import load_sources
-    from jobs.sourcestatus import source_rows
+    from jobs.schedule.sourcefile import load_sources
+    from jobs.schedule.sourcestatus import source_rows
 
     services = context(ctx).services()
     rows = source_rows(services.engine, load_sources(sources_path(services, demo)))

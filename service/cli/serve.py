@@ -22,8 +22,8 @@ def register(app: typer.Typer) -> None:
 
 def _start_scheduler(services: Any, demo: bool) -> Any:
     from jobs.runtime import backfill_archives, build_ingestion, enabled_sources, sources_path
-    from jobs.scheduler import PollScheduler
-    from jobs.workerlock import WorkerLock
+    from jobs.schedule.scheduler import PollScheduler
+    from jobs.schedule.workerlock import WorkerLock
 
     lock = WorkerLock(services.engine)
     lock.acquire()
@@ -58,8 +58,8 @@ def _api_wiring(
 
     import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
     from jobs.runtime import Ingestion, build_ingestion, sources_path
-    from jobs.sourcefile import load_sources
-    from jobs.sourcestatus import source_rows
+    from jobs.schedule.sourcefile import load_sources
+    from jobs.schedule.sourcestatus import source_rows
     from service.clock import format_time
 
     path = sources_path(services, demo)

@@ -1,4 +1,4 @@
-"""Reading the catalog: current facts, DESIGN §6 ``model`` shapes, and where each fact came from."""
+"""Reading the catalog: current facts, docs/design.md §6 ``model`` shapes, each fact's origin."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def open_weights(catalog: Catalog, model: str) -> bool | None:
 
 
 def model_view(catalog: Catalog, slug: str) -> dict[str, Any] | None:
-    """The DESIGN §6 ``model`` shape (plus spec extras and aliases), or None if unknown."""
+    """The docs/design.md §6 ``model`` shape (plus spec extras and aliases), or None if unknown."""
     fields = catalog.models.get(slug)
     if fields is None:
         return None

@@ -186,7 +186,7 @@ def held_days(reign: Reign, now: datetime) -> float:
 def crown_view(
     state: CrownState, catalog: Catalog, leaderboard: str, now: datetime
 ) -> dict[str, Any]:
-    """DESIGN §6 ``crown``: the current holder (or null) and every reign, oldest first.
+    """docs/design.md §6 ``crown``: the current holder (or null) and every reign, oldest first.
 
     ``days`` has one decimal; the current reign counts up to ``now`` and its co-holders are
     those of the board now; an ended reign's are those of the moment before it ended.

@@ -40,7 +40,7 @@ def fact_key(event: Foldable, tier: int) -> FactKey:
 
 
 def is_proprietary(license_name: str) -> bool:
-    """True if ``license_name`` says closed weights (DESIGN §5: ``Proprietary``, any case)."""
+    """True if ``license_name`` says closed weights (design §5: ``Proprietary``, any case)."""
     return license_name.strip().lower() == "proprietary"
 
 

@@ -137,7 +137,7 @@ def places_view(
     now: datetime,
     kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """DESIGN §6 ``place`` rows for every lab and city (or one ``kind``), sorted by kind, slug.
+    """docs/design.md §6 ``place`` rows per lab and city (or one ``kind``), by kind then slug.
 
     Ranks, top-10 counts and crown-days come from ``leaderboard`` (the crown board); models
     count for the lab their catalog entry names, and for that lab's city.

@@ -143,7 +143,7 @@ def standings_view(
     lab: str | None = None,
     city: str | None = None,
 ) -> dict[str, Any]:
-    """DESIGN §6 ``standings`` without the time fields (the caller adds as_of/known_at/position).
+    """docs/design.md §6 ``standings`` without the time fields (the caller adds those).
 
     ``rank`` is the model's dense rank on the whole board; the filters select rows and do not
     renumber them, so a lab's models show where they stand overall. ``open_weights`` of a row

@@ -1,4 +1,4 @@
-"""The two time axes (DESIGN §4) and a position cut, as folds over a stream of events.
+"""The two time axes (docs/design.md §4) and a position cut, as folds over a stream of events.
 
 - ``as_of(events, T)``: the world at ``T`` as known now — every event whose ``occurred_at``
   is at or before ``T``, whenever it was recorded. Views of it take ``now=T``, so the current

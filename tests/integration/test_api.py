@@ -1,7 +1,7 @@
 """The read API in process (the real app, real SQLite and PostgreSQL, filled by real polls).
 
 Given the race of ``tests.apidata`` (news feed + four leaderboard snapshots, polled and
-extracted), the JSON endpoints answer DESIGN §6 shapes at any point on either time axis,
+extracted), the JSON endpoints answer docs/design.md §6 shapes at any point on either time axis,
 with ETags, cache headers, gzip and one error body for every bad parameter.
 """
 
@@ -498,7 +498,7 @@ def test_crown_days_split_at_month_ends() -> None:
 
 
 def test_the_api_package_does_not_import_jobs() -> None:
-    """DESIGN §1: service.api depends on the service core only; jobs come in as callables."""
+    """docs/design.md §1: service.api depends on the service core only; jobs come as callables."""
     import subprocess
     import sys
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources.feed import parse
 from service.bootstrap import Services, build
 from tests import apidata

@@ -17,10 +17,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from jobs.fetch import Fetcher, FetchError
+from jobs.fetch.fetcher import Fetcher, FetchError
+from jobs.fetch.sandbox import ParseError, ParseSandbox
 from jobs.observation import MAX_ITEM_ID, Observation, ParseResult
-from jobs.sandbox import ParseError, ParseSandbox
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FEEDS = CORPUS / "feeds"

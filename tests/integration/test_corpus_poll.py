@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from jobs.fetch import Fetcher, FetchSettings
+from jobs.fetch.fetcher import Fetcher, FetchSettings
+from jobs.fetch.sandbox import ParseSandbox
 from jobs.poll import Poller
-from jobs.sandbox import ParseSandbox
-from jobs.sourcefile import SourceConfig
-from jobs.staterepo import load_all
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.staterepo import load_all
 from service import migrate
 from service.bootstrap import projectors
 from service.db import create_engine

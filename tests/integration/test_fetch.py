@@ -14,8 +14,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from jobs.fetch import Fetcher, FetchError, FetchResult, FetchSettings
-from jobs.inflate import Inflater
+from jobs.fetch.fetcher import Fetcher, FetchError, FetchResult, FetchSettings
+from jobs.fetch.inflate import Inflater
 from service import __version__
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'

@@ -22,10 +22,10 @@ from pytest_httpserver import HTTPServer
 from structlog.testing import capture_logs
 from werkzeug import Request, Response
 
-from jobs.fetch import Fetcher, FetchError
+from jobs.fetch.fetcher import Fetcher, FetchError
+from jobs.fetch.sandbox import ParseError, ParseSandbox, run_inline
 from jobs.observation import ParseResult
-from jobs.sandbox import ParseError, ParseSandbox, run_inline
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 HOSTILE = CORPUS / "hostile"

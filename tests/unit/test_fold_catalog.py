@@ -13,7 +13,7 @@ def fold(log: Log) -> catalog.Catalog:
 
 
 def test_model_view_has_the_design_shape_with_city_from_its_lab() -> None:
-    """A registered, released, specified model reads back in the DESIGN model shape."""
+    """A registered, released, specified model reads back in the docs/design.md model shape."""
     log = cast(Log())
     log.spec("glm-4.5", "2025-07-28", params_total=355_000_000_000, params_active=32_000_000_000)
     log.spec("glm-4.5", "2025-07-29", architecture="MoE", context_length=131072)

@@ -50,7 +50,7 @@ def table(states: dict[str, Any], now: str, kind: str | None = None) -> dict[str
 
 
 def test_every_lab_and_city_has_the_design_shape() -> None:
-    """One row per lab and per city, sorted by kind then slug, with every DESIGN key."""
+    """One row per lab and per city, sorted by kind then slug, with every docs/design.md key."""
     rows = places.places_view(*_parts(fold_all(mentioned_log().events)), BOARD, at("2025-09-01"))
     assert [(r["kind"], r["slug"]) for r in rows][:4] == [
         ("city", "beijing"),

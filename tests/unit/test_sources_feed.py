@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from jobs.observation import ParseResult
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources import ParseError, feed
 from jobs.sources.dates import complete_date
 from jobs.sources.text import html_to_text

@@ -1,10 +1,10 @@
 """GitHub Atom, Hugging Face listings and leaderboards, on fixtures shaped like the real formats.
 
 The fixtures (``tests/fixtures/github_*.atom``, ``hf_models_*.json``, ``leaderboard_*``,
-``arena_catalog.json``) follow shared/facts/models-2025.md §2: GitHub releases and commits Atom,
-the Hub listing with ``full=true`` and with its default fields, a DESIGN §5 snapshot, a board with
-its own column names, arena-catalog's ``{model: {rating…}}`` and the flattened arena CSV. They
-were written for crownlog; ids, hashes and counts are illustrative.
+``arena_catalog.json``) follow the public formats: GitHub releases and commits Atom,
+the Hub listing with ``full=true`` and with its default fields, a docs/design.md §5 snapshot, a
+board with its own column names, arena-catalog's ``{model: {rating…}}`` and the flattened
+arena CSV. They were written for crownlog; ids, hashes and counts are illustrative.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from jobs.observation import ParseResult
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources import ADAPTERS, ParseError, github_releases, hf_models, leaderboard
 from jobs.sources.leaderboard_rows import open_weights
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from jobs.sourcefile import SourceConfig
-from jobs.sourcestate import SourceState, after_failure, after_fetch
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
 
 NOW = datetime(2025, 7, 28, 12, 0, tzinfo=UTC)
 SOURCE = SourceConfig(

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobs.xmlsafe import clean_text, decoding_for, neutralize, strip_declarations
+from jobs.fetch.xmlsafe import clean_text, decoding_for, neutralize, strip_declarations
 
 LAUGHS = "".join(
     f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)

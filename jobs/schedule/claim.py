@@ -2,7 +2,7 @@
 
 A session-level advisory lock keyed on the source id is held for the whole poll; a worker
 that cannot take it skips the source (another worker is polling it). SQLite deployments run
-one worker (``jobs.workerlock`` refuses a second), so no claim is needed there.
+one worker (``jobs.schedule.workerlock`` refuses a second), so no claim is needed there.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.poll import Poller
-from jobs.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig, load_sources
 from service.errors import ConfigError
 
 log = structlog.get_logger("crownlog.scheduler")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 
 BACKOFF_CAP = timedelta(hours=24)
 HINT_CAP = timedelta(hours=24)

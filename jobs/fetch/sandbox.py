@@ -23,7 +23,7 @@ from typing import Any
 import structlog
 
 from jobs.observation import ParseResult
-from jobs.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig
 from jobs.sources import ADAPTERS, Adapter, ParseError
 from service.errors import SourceError
 
@@ -52,7 +52,7 @@ class ParseSandbox:
         context = multiprocessing.get_context("forkserver")
         # Imported once in the forkserver, so a fresh worker starts in milliseconds; "__main__"
         # too, or every worker would re-run the main module (it must be import-safe anyway).
-        context.set_forkserver_preload(["__main__", "jobs.sandbox"])
+        context.set_forkserver_preload(["__main__", "jobs.fetch.sandbox"])
         self._timeout = timeout
         self._memory_bytes = memory_bytes
         self._workers = [

@@ -1,4 +1,4 @@
-"""Fetching a source's URL politely and defensively (DESIGN §5).
+"""Fetching a source's URL politely and defensively (docs/design.md §5).
 
 Conditional GET, a response-size cap applied to decompressed bytes while streaming (a gzip bomb
 stops at the cap), redirects followed by hand (bounded, loop-checked, each hop recorded so a
@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 
-from jobs import httprules
-from jobs.fetchtypes import FetchError, FetchResult, FetchSettings, RetryableFailure
-from jobs.httprules import shown
-from jobs.inflate import Inflater
-from jobs.localfile import read_local
+from jobs.fetch import httprules
+from jobs.fetch.httprules import shown
+from jobs.fetch.inflate import Inflater
+from jobs.fetch.localfile import read_local
+from jobs.fetch.types import FetchError, FetchResult, FetchSettings, RetryableFailure
 
 log = structlog.get_logger("crownlog.fetch")
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, fields
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from jobs.sourcestate import SourceState
+from jobs.schedule.sourcestate import SourceState
 from service.schema import source_state as table
 
 _COLUMNS = [f.name for f in fields(SourceState)]

@@ -22,7 +22,7 @@ class WorkerLock:
     def acquire(self) -> None:
         database = self._engine.url.database
         if self._engine.dialect.name != "sqlite" or not database or database == ":memory:":
-            return  # PostgreSQL workers coordinate per source (jobs.claim)
+            return  # PostgreSQL workers coordinate per source (jobs.schedule.claim)
         path = Path(database).resolve().with_suffix(".worker.lock")
         handle = path.open("a+")
         try:

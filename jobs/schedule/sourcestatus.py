@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from jobs.sourcefile import SourceConfig
-from jobs.staterepo import load_all
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.staterepo import load_all
 from service.clock import format_time
 
 

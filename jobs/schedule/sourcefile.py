@@ -35,7 +35,7 @@ _KNOWN = {
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
-    """One source to poll (DESIGN §5)."""
+    """One source to poll (docs/design.md §5)."""
 
     id: str
     kind: str

@@ -1,4 +1,4 @@
-"""What a fetch is configured with, returns and raises (``jobs.fetch`` re-exports them)."""
+"""What a fetch is configured with, returns and raises (``jobs.fetch.fetcher`` re-exports them)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Fetching: HTTP and local files under one policy, body inflation, the parse sandbox, safe XML."""

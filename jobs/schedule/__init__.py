@@ -1,0 +1,1 @@
+"""Scheduling: the sources file, per-source poll state, claims across workers, the scheduler."""

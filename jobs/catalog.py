@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ from jobs.extract.text import name_key
 from service.errors import ConfigError
 from service.events import NewEvent
 
+#: Identity (a catalog file, a board's organization column, a lab family) holds at every world
+#: time, so ``as_of`` views of any date see labs, cities and placements: it is dated here.
+IDENTITY_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]{0,99}$")
 _LAB_KEYS = {"slug", "name", "aliases", "city", "country", "families"}
 _MODEL_KEYS = {"slug", "name", "lab", "aliases"}

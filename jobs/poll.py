@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from jobs import metrics
 from jobs.fetch.fetcher import FetchError, FetchResult
@@ -90,6 +90,11 @@ class Poller:
         self._parser = parser
         self._interpreters = list(interpreters)
         self._clock = clock
+
+    @property
+    def engine(self) -> Engine:
+        """The database the poller appends to (its sources' state lives there too)."""
+        return self._store.engine
 
     def poll(self, source: SourceConfig, only_if_due: bool = False) -> PollOutcome:
         """Poll ``source`` once (unless another worker holds it, or it is not yet due)."""

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from service.errors import ConfigError
@@ -34,6 +34,29 @@ class CrownSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     leaderboard: str = "lmarena-text"
+    #: The weights status a crown holder needs: ``open`` (a weights repository is known) or
+    #: ``claimed`` (an open licence claim suffices: boards without evidence). Recorded in the
+    #: log (``CrownRuleChanged``) when it changes, since replay never reads config.
+    weights: Literal["open", "claimed"] = "open"
+
+
+class HfSettings(BaseModel):
+    """Endpoints crownlog derives itself on the Hugging Face Hub (docs/design.md §6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "https://huggingface.co"
+    #: Verify a repository a source links a model to, by one fetch of ``/api/models/<repo>``.
+    verify_repos: bool = True
+    #: Fetch the model card (README) of a model's weights repository once, and extract from it.
+    model_cards: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "file://")):
+            raise ValueError("must be an http(s):// or file:// URL")
+        return value.rstrip("/")
 
 
 class IngestSettings(BaseModel):
@@ -59,6 +82,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    hf: HfSettings = Field(default_factory=HfSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 #: docs/design.md §4: open (a weights repository is known), claimed (an open licence, no
 #: repository), closed (proprietary), unknown.
 Weights = Literal["open", "claimed", "closed", "unknown"]

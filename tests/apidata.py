@@ -1,6 +1,7 @@
 """A small open-weights race, ingested for real, for the API, dashboard and benchmark.
 
-Fixture files (an RSS news feed and four leaderboard snapshots) are written to a directory and
+Fixture files (an RSS news feed, a Hugging Face listing and four leaderboard snapshots) are
+written to a directory and
 polled by crownlog's own poller (``jobs.runtime.build_ingestion``), so every event cites a
 real feed item. The catalog (config/catalog.toml) is synced first, as the runtime does.
 
@@ -112,6 +113,29 @@ NEWS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The Hugging Face listing entries of the open models (repo, createdAt): the evidence that
+#: makes their weights ``open`` (a leaderboard's licence column is only a claim).
+LISTING: list[tuple[str, str]] = [
+    ("deepseek-ai/DeepSeek-R1-0528", "2025-05-28T09:44:12.000Z"),
+    ("MiniMaxAI/MiniMax-M1-80k", "2025-06-16T07:42:55.000Z"),
+    ("tencent/Hunyuan-A13B-Instruct", "2025-06-27T08:12:20.000Z"),
+    ("moonshotai/Kimi-K2-Instruct", "2025-07-11T02:09:32.000Z"),
+    ("Qwen/Qwen3-235B-A22B-Instruct-2507", "2025-07-21T13:12:02.000Z"),
+    ("zai-org/GLM-4.5", "2025-07-28T08:03:12.000Z"),
+    ("stepfun-ai/step3", "2025-07-31T09:30:24.000Z"),
+]
+
+
+def listing() -> bytes:
+    """A Hugging Face ``/api/models`` listing of ``LISTING``."""
+    return orjson.dumps(
+        [
+            {"id": repo, "author": repo.split("/")[0], "createdAt": created}
+            for repo, created in LISTING
+        ]
+    )
+
+
 def _rfc822(text: str) -> str:
     return parse_time(text).strftime("%a, %d %b %Y %H:%M:%S GMT")
 
@@ -147,7 +171,11 @@ def write_sources(directory: Path) -> list[SourceConfig]:
     """The fixture files in ``directory`` and the sources that point at them."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "news.xml").write_bytes(news_feed())
-    sources = [SourceConfig(id="race-news", kind="feed", url=(directory / "news.xml").as_uri())]
+    (directory / "hf-race.json").write_bytes(listing())
+    sources = [
+        SourceConfig(id="race-news", kind="feed", url=(directory / "news.xml").as_uri()),
+        SourceConfig(id="race-hf", kind="hf-models", url=(directory / "hf-race.json").as_uri()),
+    ]
     for day in SNAPSHOTS:
         path = directory / f"arena-{day}.json"
         path.write_bytes(snapshot(day))

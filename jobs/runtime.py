@@ -33,7 +33,7 @@ def build_ingestion(services: Services, workers: int = 2) -> Ingestion:
     The catalog file is synced into the log first, so every later decision can rely on it.
     """
     catalog, _appended = sync_catalog(services)
-    fetcher = Fetcher(FetchSettings())
+    fetcher = Fetcher(FetchSettings(allow_private=services.settings.fetch.allow_private))
     sandbox = ParseSandbox(workers=workers)
     interpreter = FactInterpreter(
         catalog, services.reads, services.settings.ingest.downloads_threshold

@@ -43,6 +43,16 @@ class IngestSettings(BaseModel):
     downloads_threshold: float = Field(default=0.10, ge=0.0)
 
 
+class FetchPolicySettings(BaseModel):
+    """``[fetch]``: what URLs named by remote servers may reach (``jobs.fetch.urlpolicy``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Let redirects and next-page links reach loopback, private, link-local or multicast
+    #: addresses: for lab networks and tests with loopback servers only.
+    allow_private: bool = False
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -59,6 +69,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -17,6 +17,7 @@ from service.api.context import ApiContext, render_json
 from service.api.httpcache import cached
 from service.api.params import limit_query, page
 from service.api.query import MAX_POSITION
+from service.api.redact import public_row
 from service.api.routes_read import Cursor, Slug
 from service.api.sourceitems import item_keys, source_items, with_items
 from service.audit import verify_chain
@@ -94,7 +95,7 @@ def log_routes(api: ApiContext) -> APIRouter:
     @router.get("/sources", response_model=models.SourcePage, tags=["sources"])
     def sources(after: Cursor = None, limit: int = limit_query()) -> Response:
         """Every configured source with its poll state, by id."""
-        rows = sorted(api.sources() if api.sources else [], key=_id)
+        rows = sorted((public_row(r) for r in api.sources()) if api.sources else [], key=_id)
         content, media_type = render_json(page(rows, _id, after, limit))
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 

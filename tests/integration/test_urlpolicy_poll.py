@@ -187,9 +187,7 @@ def test_a_walk_stops_at_the_page_limit_and_says_so(store: EventStore, hub: HTTP
 def test_a_walk_stops_at_the_byte_limit(store: EventStore, hub: HTTPServer) -> None:
     """Pages past the poll's byte budget are not parsed."""
     first = listing("org/a")
-    hub.expect_request("/api/models", query_string="").respond_with_response(
-        page(first, "?p=2")
-    )
+    hub.expect_request("/api/models", query_string="").respond_with_response(page(first, "?p=2"))
     hub.expect_request("/api/models", query_string="p=2").respond_with_response(
         page(listing("org/b", "org/c"))
     )

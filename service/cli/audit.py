@@ -37,7 +37,10 @@ def verify(
         if report.first_bad_position is not None:
             typer.echo(f"chain BROKEN at position {report.first_bad_position}", err=True)
         else:
-            typer.echo("projections do NOT match a replay of the log", err=True)
+            typer.echo(
+                "the chain holds, but the log's meaning or the projections do NOT check out:",
+                err=True,
+            )
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
         typer.echo(

@@ -34,3 +34,21 @@ def write_jsonl(path: Path, events: Sequence[StoredEvent]) -> Path:
     """An export file of ``events`` (exactly what ``crownlog events export`` writes)."""
     path.write_bytes(b"".join(canonical_json(envelope_dict(e)) + b"\n" for e in events))
     return path
+
+
+def scratch_log(directory: Path, clock: Any = None) -> list[StoredEvent]:
+    """A small real log (three items of one source, two keyed mentions of one model), appended
+    to a scratch SQLite file in ``directory``: the raw material of a tampered file."""
+    from service import migrate
+    from service.db import create_engine
+    from service.store import EventStore
+    from tests.builders import item, mention
+
+    engine = create_engine(f"sqlite:///{directory / 'origin.db'}")
+    migrate.upgrade(engine)
+    store = EventStore(engine, clock=clock) if clock else EventStore(engine)
+    store.append([item(1), item(2), item(3)])
+    store.append([mention("glm-4.5", 1, key="m1"), mention("glm-4.5", 2, key="m2")])
+    events = list(store.read())
+    engine.dispose()
+    return events

@@ -17,10 +17,11 @@ A size read from a name gives way to a different size the text states for the sa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from jobs.extract.attribution import Clause, Sentence, owner_at, read_sentences
+from jobs.extract.clean import clean
+from jobs.extract.collect import Fact, FactSet
 from jobs.extract.licenses import (
     AMBIGUOUS,
     PROPRIETARY,
@@ -32,7 +33,9 @@ from jobs.extract.names import Match, NameResolver
 from jobs.extract.numbers import name_sizes
 from jobs.extract.sizes import sentence_sizes
 from jobs.extract.specs import architectures, context_lengths, release_dates
-from jobs.extract.text import normalize
+from jobs.extract.tables import find_tables, table_facts
+from jobs.extract.text import Normalized
+from jobs.extract.unknown import unknown_names
 
 EVIDENCE_CHARS = 300
 #: Between a descriptor and the model it describes: "the proprietary GPT-4.1", "闭源的Claude".
@@ -41,23 +44,22 @@ _DESCRIBES = re.compile(r"\s*(?:the\s+|的)?\s*(?:models?\s+|模型|LLM\s+)?\s*"
 _NEXT_NAME = re.compile(r"\s*(?:the\s+)?([A-Z][a-z][\w.-]*)")
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One thing a text says about one model."""
-
-    model: str
-    field: str
-    value: Any
-    evidence: str
-    confidence: float
-
-
 def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list[Fact]:
-    """The facts ``text`` states; ``topic`` is the model a leading "It …" refers to."""
-    norm = normalize(text).text
-    facts = _Facts()
-    for sentence in read_sentences(norm, resolver.find(norm), topic):
-        evidence = norm[sentence.start : sentence.end].strip()[:EVIDENCE_CHARS]
+    """The facts ``text`` states; ``topic`` is the model a leading "It …" refers to.
+
+    The text is cleaned first (``jobs.extract.clean``); tables are read by
+    ``jobs.extract.tables`` and the prose around them sentence by sentence. Evidence is quoted
+    from ``text`` as given.
+    """
+    cleaned = clean(text)
+    tables = find_tables(cleaned.text)
+    norm = _masked(cleaned.text, [(table.start, table.end) for table in tables])
+    facts = FactSet()
+    known = resolver.find(norm)
+    mentions = sorted([*known, *unknown_names(norm, known)], key=lambda m: m.start)
+    sentences = read_sentences(norm, mentions, topic)
+    for sentence in sentences:
+        evidence = _quote(text, cleaned, sentence.start, sentence.end)
         names = [m for clause in sentence.clauses for m in clause.mentions]
         for match in names:
             facts.add(match.slug, "mention", evidence, evidence, 1.0)
@@ -65,50 +67,42 @@ def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list
         for model, field, value, confidence in sentence_sizes(norm, sentence, names):
             facts.add(model, field, value, evidence, confidence)
         _descriptors(facts, norm, sentence, names, evidence)
+    for table in tables:
+        before = [s.subject for s in sentences if s.end <= table.start and s.subject]
+        found, named = table_facts(table, resolver, before[-1] if before else topic)
+        for match in named:
+            evidence = _quote(text, cleaned, table.start, table.end)
+            facts.add(match.slug, "mention", evidence, evidence, 1.0)
+            _name_sizes(facts, match, evidence)
+        for model, field, stated, start, end in found:
+            facts.add(model, field, stated, _quote(text, cleaned, start, end), TABLE_CONFIDENCE)
     return facts.all()
 
 
-class _Facts:
-    """Facts in text order; one per (model, field, value), with its best confidence."""
-
-    def __init__(self) -> None:
-        self._facts: dict[tuple[str, str, Any], Fact] = {}
-        self._from_names: set[tuple[str, str, Any]] = set()
-        self._mentioned: set[str] = set()
-
-    def add(
-        self,
-        model: str,
-        field: str,
-        value: Any,
-        evidence: str,
-        confidence: float,
-        *,
-        name: bool = False,
-    ) -> None:
-        if field == "mention":
-            if model in self._mentioned:
-                return  # one mention per model: the first sentence that names it
-            self._mentioned.add(model)
-        key = (model, field, value)
-        existing = self._facts.get(key)
-        if existing is None or existing.confidence < confidence:
-            self._facts[key] = Fact(model, field, value, evidence, round(confidence, 2))
-        if not name:
-            self._from_names.discard(key)
-        elif existing is None:
-            self._from_names.add(key)
-
-    def all(self) -> list[Fact]:
-        stated = {key[:2] for key in self._facts if key not in self._from_names}
-        return [
-            fact
-            for key, fact in self._facts.items()
-            if key not in self._from_names or key[:2] not in stated
-        ]
+#: A value under an explicit column header is as strong as an explicit "N parameters".
+TABLE_CONFIDENCE = 0.9
 
 
-def _name_sizes(facts: _Facts, match: Match, evidence: str) -> None:
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the table spans blanked (line breaks kept): prose rules skip tables."""
+    if not spans:
+        return text
+    parts, position = [], 0
+    for start, end in spans:
+        parts.append(text[position:start])
+        parts.append(re.sub(r"[^\n]", " ", text[start:end]))
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _quote(original: str, cleaned: Normalized, start: int, end: int) -> str:
+    """The original text behind ``cleaned.text[start:end]``, trimmed to the evidence size."""
+    first, last = cleaned.original_span(start, end)
+    return original[first:last].strip()[:EVIDENCE_CHARS]
+
+
+def _name_sizes(facts: FactSet, match: Match, evidence: str) -> None:
     sizes = name_sizes(match.surface)
     if sizes.total:
         facts.add(match.slug, "params_total", sizes.total, evidence, 0.8, name=True)
@@ -118,7 +112,7 @@ def _name_sizes(facts: _Facts, match: Match, evidence: str) -> None:
 
 
 def _descriptors(
-    facts: _Facts, text: str, sentence: Sentence, names: list[Match], evidence: str
+    facts: FactSet, text: str, sentence: Sentence, names: list[Match], evidence: str
 ) -> None:
     """Licence, open weights, architecture, context length and release date of a sentence."""
     start, end = sentence.start, sentence.end

@@ -51,11 +51,34 @@ def split_clauses(text: str, spans: list[Span], mentions: list[Match]) -> list[S
         split.extend((a, b) for a, b in itertools.pairwise(bounds) if a < b)
     merged: list[Span] = []
     for start, end in split:
-        if merged and _only_names(text, start, end, mentions):
+        after_colon = bool(merged) and text[slice(*merged[-1])].rstrip().endswith((":", "："))
+        if (
+            merged
+            and not after_colon
+            and (
+                _only_names(text, start, end, mentions)
+                or _coordinated(text, merged[-1], start, mentions)
+            )
+        ):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
     return merged
+
+
+def _coordinated(text: str, previous: Span, start: int, mentions: list[Match]) -> bool:
+    """True if the previous clause ends with a name and this one starts with one after
+    "and" ("publishes gpt-oss-120b and gpt-oss-20b under Apache 2.0")."""
+    ends_named = any(
+        previous[0] <= m.start and m.end <= previous[1] and not text[m.end : previous[1]].strip()
+        for m in mentions
+    )
+    starts_named = any(not text[start : m.start].strip() for m in mentions if m.start >= start)
+    return (
+        ends_named
+        and starts_named
+        and re.search(r"\band\s*$", text[previous[1] : start]) is not None
+    )
 
 
 def _only_names(text: str, start: int, end: int, mentions: list[Match]) -> bool:

@@ -33,7 +33,13 @@ _ATTACHED = re.compile(
 _LAST_NAMED = re.compile(r"^\s*(?:(?:which|who|whose|the\s+latter)\b|后者|後者)", re.IGNORECASE)
 _FORMER = re.compile(r"^\s*(?:the\s+former|前者)", re.IGNORECASE)
 _OBJECT_OF = re.compile(r"\b(?:of|from)\s+(?:the\s+)?$", re.IGNORECASE)
-_JOINED = re.compile(r"\s*(?:与|與|和|及|and|&|、|,)\s*", re.IGNORECASE)
+_JOINED = re.compile(
+    r"\s*(?:\([^()]{0,40}\))?\s*(?:与|與|和|及|and|&|、|,)\s*(?:the\s+)?", re.IGNORECASE
+)
+#: A name followed by one of these names a family ("GLM-4.5系列", "the Qwen3 series").
+_HEADING = re.compile(r"[:：]\s*$")
+_LISTING = re.compile(r"包含|包括|including|includes|compris|consists\s+of", re.IGNORECASE)
+_FAMILY = re.compile(r"\s*(?:系列|家族|series\b|family\b|models\b)", re.IGNORECASE)
 _BOTH = re.compile(r"均|都|同样|同樣|\bboth\b|\beach\b", re.IGNORECASE)
 #: Confidence lost when the owner is inferred rather than named in the clause.
 COMPARED_PENALTY = 0.2
@@ -82,6 +88,11 @@ def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[
             raw.append((start, end, inside, compared, subjects, group))
         sentence_subjects = next((item[4] for item in raw if item[4]), ())
         listed = [m.slug for item in raw for m in item[2] if not _within(m.start, item[3])]
+        family = next((m for item in raw for m in item[2][:1] if _FAMILY.match(text, m.end)), None)
+        if family is not None and _LISTING.search(text, family.end, sentence[1]):
+            # "GLM-4.5系列采用MoE架构，包含：GLM-4.5 …；GLM-4.5-Air …": the family's members.
+            raw = [(*item[:5], tuple(dict.fromkeys(listed)) if item[4] else ()) for item in raw]
+        sentence_group = next((item[5] for item in raw if item[4]), ())
         built: list[Clause] = []
         running: tuple[str, ...] = ()
         running_group: tuple[str, ...] = ()
@@ -93,8 +104,14 @@ def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[
                 owners = _inherited(text[start:end], named)
                 if not owners and PLURAL.search(text, start, end):
                     owners = group_of(listed, recent)
+                    running, running_group = owners, ()
                 owners = owners or running or sentence_subjects
                 group = running_group if owners == running else ()
+                if owners == sentence_subjects and not running:
+                    group = sentence_group
+                if not inside and _HEADING.search(text, start, end) and len(set(listed)) > 1:
+                    # "專家混合(MoE)架構：gpt-oss-120b …；gpt-oss-20b …": the listed models.
+                    group = tuple(dict.fromkeys(listed))
                 if owners:
                     clause = Clause(start, end, inside, compared, owners[0], 0.0, owners[1:], group)
                 else:
@@ -103,7 +120,16 @@ def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[
             named.extend(m.slug for m in inside)
         subject = sentence_subjects[0] if sentence_subjects else None
         result.append(Sentence(sentence[0], sentence[1], tuple(built), subject))
-        recent.append(tuple(dict.fromkeys(c.owner for c in built if c.owner and c.penalty == 0)))
+        recent.append(
+            tuple(
+                dict.fromkeys(
+                    slug
+                    for c in built
+                    if c.owner and c.penalty == 0
+                    for slug in (c.owner, *c.co_owners, *c.group)
+                )
+            )
+        )
         topic = subject or topic
     return result
 
@@ -145,7 +171,9 @@ def _subjects(
         return (), ()
     group = [candidates[0]]
     for following in inside[inside.index(candidates[0]) + 1 :]:
-        if not _JOINED.fullmatch(text, group[-1].end, following.start):
+        if _within(following.start, compared) or not _JOINED.fullmatch(
+            text, group[-1].end, following.start
+        ):
             break
         group.append(following)
     slugs = tuple(dict.fromkeys(m.slug for m in group))

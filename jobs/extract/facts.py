@@ -17,31 +17,19 @@ A size read from a name gives way to a different size the text states for the sa
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from jobs.extract.attribution import Clause, Sentence, owner_at, read_sentences
+from jobs.extract.attribution import read_sentences
 from jobs.extract.clean import clean
 from jobs.extract.collect import Fact, FactSet
-from jobs.extract.licenses import (
-    AMBIGUOUS,
-    PROPRIETARY,
-    licence_context,
-    licences_in,
-    open_weights_in,
-)
+from jobs.extract.descriptors import add_descriptors
 from jobs.extract.names import Match, NameResolver
 from jobs.extract.numbers import name_sizes
 from jobs.extract.sizes import sentence_sizes
-from jobs.extract.specs import architectures, context_lengths, release_dates
 from jobs.extract.tables import find_tables, table_facts
 from jobs.extract.text import Normalized
 from jobs.extract.unknown import unknown_names
 
 EVIDENCE_CHARS = 300
-#: Between a descriptor and the model it describes: "the proprietary GPT-4.1", "闭源的Claude".
-_DESCRIBES = re.compile(r"\s*(?:the\s+|的)?\s*(?:models?\s+|模型|LLM\s+)?\s*", re.IGNORECASE)
-#: A capitalised word (not an acronym such as API or MIT) right after a descriptor.
-_NEXT_NAME = re.compile(r"\s*(?:the\s+)?([A-Z][a-z][\w.-]*)")
 
 
 def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list[Fact]:
@@ -66,7 +54,7 @@ def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list
             _name_sizes(facts, match, evidence)
         for model, field, value, confidence in sentence_sizes(norm, sentence, names):
             facts.add(model, field, value, evidence, confidence)
-        _descriptors(facts, norm, sentence, names, evidence)
+        add_descriptors(facts, norm, sentence, names, evidence)
     for table in tables:
         before = [s.subject for s in sentences if s.end <= table.start and s.subject]
         found, named = table_facts(table, resolver, before[-1] if before else topic)
@@ -109,53 +97,3 @@ def _name_sizes(facts: FactSet, match: Match, evidence: str) -> None:
     if sizes.active:
         facts.add(match.slug, "params_active", sizes.active, evidence, 0.8, name=True)
         facts.add(match.slug, "architecture", "moe", evidence, 0.8)
-
-
-def _descriptors(
-    facts: FactSet, text: str, sentence: Sentence, names: list[Match], evidence: str
-) -> None:
-    """Licence, open weights, architecture, context length and release date of a sentence."""
-    start, end = sentence.start, sentence.end
-    found: list[tuple[int, int, str, Any, float]] = [
-        (first, last, "context_length", tokens, 0.85)
-        for first, last, tokens in context_lengths(text, start, end)
-        if not any(m.start <= first < m.end for m in names)
-    ]
-    found += [(at, at, "architecture", kind, 0.8) for at, kind in architectures(text, start, end)]
-    # "MIT" is a licence only where the sentence talks about licensing.
-    context = licence_context(text, start, end)
-    for first, last, licence in licences_in(text, start, end):
-        if licence == PROPRIETARY:
-            found += [
-                (first, last, "license", licence, 0.8),
-                (first, last, "open_weights", False, 0.8),
-            ]
-        elif context or licence not in AMBIGUOUS:
-            found.append((first, last, "license", licence, 0.85))
-    found += [(s, e, "open_weights", True, 0.7) for s, e in open_weights_in(text, start, end)]
-    found += [(at, at, "released_at", day, 0.7) for at, day in release_dates(text, start, end)]
-    for first, last, field, value, confidence in found:
-        if field in ("license", "open_weights") and _describes_another(text, last, names):
-            continue
-        clause = _clause_at(sentence, first)
-        described = next((m for m in clause.mentions if m.start >= last), None)
-        owners: tuple[str, ...]
-        if described and _DESCRIBES.fullmatch(text, last, described.start):
-            owners, penalty = (described.slug,), 0.0
-        else:
-            owners, penalty = owner_at(text, clause, first)
-        for owner in owners:
-            facts.add(owner, field, value, evidence, confidence - penalty)
-
-
-def _describes_another(text: str, position: int, names: list[Match]) -> bool:
-    """True if a descriptor is followed by a name the resolver does not know: "API-only Hunyuan
-    TurboS", "open-source Wan2.1" say nothing about the sentence's subject."""
-    word = _NEXT_NAME.match(text, position)
-    return word is not None and not any(m.start == word.start(1) for m in names)
-
-
-def _clause_at(sentence: Sentence, position: int) -> Clause:
-    """The clause holding ``position`` (a delimiter between clauses counts with the one before)."""
-    earlier = [c for c in sentence.clauses if c.start <= position]
-    return earlier[-1] if earlier else sentence.clauses[0]

@@ -16,6 +16,7 @@ from typing import Any
 
 from jobs.extract.attribution import Clause, Sentence, owner_at
 from jobs.extract.collect import FactSet
+from jobs.extract.hedges import HEDGE
 from jobs.extract.licenses import (
     AMBIGUOUS,
     GENERIC,
@@ -38,11 +39,6 @@ _GROUP_FIELDS = frozenset({"license", "open_weights", "released_at", "architectu
 _RELEASE_FIELDS = frozenset({"open_weights", "released_at"})
 _RELEASE_TO_NAME = re.compile(
     r"^[^,，;；。]{0,30}?(?:——|—|--|:|：|\s)\s*$|^\s*(?:发布|發布|推出|了|的|新一代|最新)[^,，;；。]{0,20}$"
-)
-HEDGE = re.compile(
-    r"或已|或将|或將|据传|據傳|传言|傳言|传闻|傳聞|爆料|疑似|rumou?r|reportedly|allegedly|speculat"
-    r"|估计|估計|estimated",
-    re.IGNORECASE,
 )
 Found = tuple[int, int, str, Any, float]
 

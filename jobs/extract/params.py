@@ -71,6 +71,7 @@ _RIGHT_MODEL = re.compile(
 _LEFT_PARAM = re.compile(
     rf"(?P<cue>(?:(?:total|active|activated)\s+)?{_PARAM}"
     r"(?:\s+(?:count|scale|size)|量|规模|規模|总量|總量|总数|總數)?"
+    r"(?:\s+per\s+(?:token|forward\s+pass))?"
     rf"|(?:总|總|{_ACTIVE}){_PARAM}(?:量|规模|規模)?)(?:\s*\([^()]{{0,20}}\))?"
     r"\s*(?:respectively\s+)?(?:分别|分別|均|都)?"
     r"(?:(?:of|is|are|:|=|at|totals?|totaling|reaching|为|為|是|达|達|达到|達到|高达|高達|共|有"
@@ -114,7 +115,7 @@ def parameter_figures(text: str, clause: Span, skip: list[Span]) -> list[Figure]
         value = amount(found.group("number"), found.group("unit"))
         if value is None or not 10**6 <= value <= 10**14:
             continue
-        window = text[max(clause[0], start - 24) : start]
+        window = text[max(clause[0], start - 40) : start]
         left = re.split(r"\d", window)[-1]
         right = re.split(r"\d", text[end : min(clause[1], end + 32)])[0]
         if _RIGHT_EXCLUDED.match(right) or _LEFT_EXCLUDED.search(window):

@@ -19,7 +19,7 @@ _SENTENCE_END = re.compile(
     r"|\.(?=[\u3400-\u9fff])"
 )
 _CLAUSE_BREAK = re.compile(
-    r"(?<!\d),|,(?!\s*\d{4}\b)(?!\d)|[;、]|\s+(?:and|while|whereas|but|although|though)\s+"
+    r"(?<!\d),|,(?!\s*\d{4}\b)(?!\d)|[;、]|(?<!\bneck)\s+(?:and|while|whereas|but|although|though)\s+"
     r"|(?<![然因])而(?!且)|但是?|同时|同時|并且|並且|以及"
 )
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 
 from jobs.extract.attribution import Clause, Sentence, owner_at
+from jobs.extract.hedges import HEDGE
 from jobs.extract.names import Match
 from jobs.extract.params import FIGURE, Figure, parameter_figures
 
@@ -44,6 +45,8 @@ def sentence_sizes(text: str, sentence: Sentence, names: list[Match]) -> Iterato
     input using 17 billion parameters") keeps its explicit role: the same value as an owner's
     active count is no total unless the text says "total".
     """
+    if HEDGE.search(text, sentence.start, sentence.end):
+        return  # "据传", "或已突破", "reportedly": a rumour states no count
     found = list(_sizes(text, sentence, names))
     active = {(owner, value) for owner, field, value, _c, _e in found if field == "params_active"}
     for owner, field, value, confidence, explicit in found:

@@ -157,7 +157,11 @@ class NameResolver:
         if model.slug in self._models:
             return
         self._models[model.slug] = model
-        for name in (model.slug, model.name, *model.aliases):
+        names = [model.slug, model.name, *model.aliases]
+        # A repo id's name part names the model too: "tencent/Hunyuan-A13B-Pretrain" is
+        # written "Hunyuan-A13B-Pretrain" in prose.
+        names += [name.rsplit("/", 1)[1] for name in model.aliases if "/" in name]
+        for name in names:
             key = name_key(name)
             if not key or key in self._by_key:
                 continue

@@ -21,12 +21,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _start_scheduler(services: Any, demo: bool) -> Any:
+    from jobs.notify.follower import build_follower
     from jobs.runtime import backfill_archives, build_ingestion, enabled_sources, sources_path
     from jobs.schedule.scheduler import PollScheduler
     from jobs.schedule.workerlock import WorkerLock
 
     lock = WorkerLock(services.engine)
     lock.acquire()
+    follower = build_follower(services)  # [[notify]] targets: alerts from the log
     ingestion = build_ingestion(services)
     path = sources_path(services, demo)
     appended = backfill_archives(ingestion, services, enabled_sources(path))
@@ -35,9 +37,13 @@ def _start_scheduler(services: Any, demo: bool) -> Any:
     scheduler = PollScheduler(ingestion.poller, path)
     scheduler.start()
     signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
+    if follower is not None:
+        follower.start()
 
     def stop() -> None:
         scheduler.shutdown(wait=True)
+        if follower is not None:
+            follower.stop()
         ingestion.close()
         lock.release()
 

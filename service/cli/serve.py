@@ -62,7 +62,10 @@ def _api_wiring(
     Returns ``(sources, poll_now, close)``."""
     from dataclasses import asdict
 
+    from prometheus_client import REGISTRY
+
     import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
+    from jobs.notify.metrics import NotifyCollector
     from jobs.runtime import Ingestion, build_ingestion, sources_path
     from jobs.schedule.sourcefile import load_sources
     from jobs.schedule.sourcestatus import source_rows
@@ -71,6 +74,8 @@ def _api_wiring(
     path = sources_path(services, demo)
     lock = threading.Lock()
     built: list[Ingestion] = []
+    notify_metrics = NotifyCollector(services.engine)
+    REGISTRY.register(notify_metrics)
 
     def sources() -> list[dict[str, Any]]:
         return source_rows(services.engine, load_sources(path))
@@ -89,6 +94,7 @@ def _api_wiring(
         return outcome
 
     def close() -> None:
+        REGISTRY.unregister(notify_metrics)
         with lock:
             for ingestion in built:
                 ingestion.close()

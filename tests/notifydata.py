@@ -13,6 +13,7 @@ from service.bootstrap import Services, build
 from service.clock import format_time
 from service.events import NewEvent, Provenance
 from service.settings import NotifyTarget, Settings
+from tests.conftest import CATALOG
 
 SECRET = "s3cret-for-tests"
 
@@ -32,7 +33,8 @@ def webhook(name: str, url: str, **extra: Any) -> dict[str, Any]:
 
 
 def services_with(url: str, *targets: dict[str, Any]) -> Services:
-    settings = Settings(database_url=url, notify=[NotifyTarget(**t) for t in targets])
+    notify = [NotifyTarget(**t) for t in targets]
+    settings = Settings(database_url=url, catalog=CATALOG, notify=notify)
     return build(settings)
 
 

@@ -85,6 +85,7 @@ def _board_alerts(
         held = after.ranks.get(after.holder)
         body.update(
             previous=was,
+            previous_name=(fact(catalog.models.get(was), "name") or was) if was else None,
             since=format_time(after.since) if after.since else None,
             score=held[1] if held else None,
             rank=held[0] if held else None,

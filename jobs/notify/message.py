@@ -46,7 +46,8 @@ def line(alert: dict[str, Any]) -> str:
     name = f"{alert['name']} ({who})" if who else str(alert["name"])
     if kind == "crown":
         text = f"{name} takes the open-weights crown on {alert['leaderboard']}"
-        return text + (f" from {alert['previous']}" if alert.get("previous") else "")
+        previous = alert.get("previous_name") or alert.get("previous")
+        return text + (f" from {previous}" if previous else "")
     if kind == "enters-top10":
         return f"{name} enters the top 10 of {alert['leaderboard']} at #{alert['rank']}"
     if kind == "left-board":

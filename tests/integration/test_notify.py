@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,10 +11,12 @@ from jobs.notify.follower import NotifyFollower
 from jobs.notify.webhook import verify
 from service.bootstrap import Services
 from service.clock import utcnow
+from tests.conftest import ROOT
 from tests.notifydata import SECRET, days_ago, drain, release, services_with, until, webhook
 from tests.race import catalog, snapshot
 from tests.receiver import Receiver, receiver
 
+FEED = ROOT / "tests" / "fixtures" / "news-3.xml"
 JUN = {"deepseek-r1-0528": 1421, "gemini-2.5-pro": 1460}
 JUL = {"kimi-k2": 1425, "deepseek-r1-0528": 1424, "gemini-2.5-pro": 1458}
 
@@ -127,5 +130,64 @@ def test_replay_resends_a_range(database_url: str, hook: Receiver) -> None:
     report = replay(services, "desk", since)
     assert (report.sent, report.failed) == (1, 0)
     assert [r.delivery for r in hook.delivered()] == [*first, first[1]]
+    follower.stop()
+    services.close()
+
+
+def test_apprise_json_target_posts_a_short_message(database_url: str, hook: Receiver) -> None:
+    """An Apprise target (its json:// plugin) reaches the loopback receiver with a sentence."""
+    port = hook.server_address[1]
+    target = {
+        "name": "chat",
+        "events": ["crown"],
+        "apprise": [f"json://127.0.0.1:{port}/apprise"],
+        "retry_initial": 0.05,
+    }
+    services = services_with(database_url, target)
+    services.store.append([*catalog(), *snapshot("2025-06-17", JUN)])
+    follower = _started(services)
+    services.store.append(snapshot("2025-07-18", JUL))
+    drain(follower)
+    [got] = hook.delivered()
+    assert got.path == "/apprise"
+    body = got.json
+    assert body["title"] == (
+        "crownlog: kimi-k2 (Moonshot AI, Beijing) takes the open-weights crown on lmarena-text "
+        "from deepseek-r1-0528"
+    )
+    assert body["message"].startswith("kimi-k2 (Moonshot AI, Beijing) takes")
+    follower.stop()
+    services.close()
+
+
+def test_source_failing_and_recovered_come_from_poll_state(
+    database_url: str, hook: Receiver, tmp_path: Path
+) -> None:
+    """Failed polls are journalled; the target hears once at its threshold, then the recovery."""
+    from jobs.runtime import build_ingestion
+    from jobs.schedule.sourcefile import SourceConfig
+
+    target = webhook("ops", hook.url, events=["source-failing", "source-recovered"])
+    services = services_with(database_url, {**target, "failing_after": 2})
+    follower = _started(services)
+    feed = tmp_path / "feed.xml"
+    source = SourceConfig(id="news", kind="feed", url=feed.as_uri())
+    ingestion = build_ingestion(services)
+    try:
+        for _ in range(3):
+            assert ingestion.poller.poll(source).status == "error"
+        feed.write_bytes(FEED.read_bytes())
+        assert ingestion.poller.poll(source).status == "ok"
+    finally:
+        ingestion.close()
+    drain(follower)
+    alerts = [got.json["alerts"][0] for got in hook.delivered()]
+    assert [(a["event"], a["source"]) for a in alerts] == [
+        ("source-failing", "news"),
+        ("source-recovered", "news"),
+    ]
+    assert alerts[0]["consecutive_errors"] == 2 and "feed.xml" in alerts[0]["error"]
+    assert alerts[1]["after_errors"] == 3
+    assert all(got.delivery.startswith("health-") for got in hook.delivered())
     follower.stop()
     services.close()

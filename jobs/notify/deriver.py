@@ -24,6 +24,7 @@ from jobs.schedule.claim import claim
 from service import appendsql, reader
 from service.clock import Clock
 from service.db import WRITE
+from service.errors import SchemaError
 from service.events import FoldEvent
 from service.projections.digest import FOLDED_TYPES, States, fold_all, snapshot
 from service.projections.persist import fold_range
@@ -101,6 +102,8 @@ class Deriver:
         """Bring the fold states to ``position``: fold on, or load them by the past route."""
         if self._states is None or self._at < 0 or self._at > position:
             view = self._reads.view(At(position=position), exact=True)
+            if view.position != position:  # the projections commit with the log: never
+                raise SchemaError(f"projections stand at {view.position}, not {position}")
             self._states = snapshot(view.states)
         elif self._at < position:
             fold_range(conn, self._states, self._at, position)

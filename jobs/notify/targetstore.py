@@ -87,7 +87,7 @@ def attempts(
         query = query.where(c.outcome == "failed")
     rows = []
     for row in conn.execute(query).mappings():
-        item = dict(row)
+        item = {str(key): value for key, value in row.items()}
         item["attempted_at"] = format_time(item["attempted_at"])
         rows.append(item)
     return rows

@@ -22,7 +22,7 @@ def test_(ctx: typer.Context, name: str = typer.Argument(..., help="A [[notify]]
     """Send a sample alert to target NAME now; exit 1 if it was not delivered."""
     from jobs.notify.replay import sample
 
-    ok, error, delivery = sample(context(ctx).services(), name)
+    ok, error, delivery = sample(context(ctx).services(upgrade_empty=True), name)
     if not ok:
         typer.echo(f"crownlog: error: test delivery to {name!r} failed: {error}", err=True)
         typer.echo("check the target's URL and secret, then run `crownlog notify test` again")
@@ -41,7 +41,7 @@ def log_(
     """Delivery attempts, newest first, and every target's state."""
     from jobs.notify import targetstore
 
-    services = context(ctx).services()
+    services = context(ctx).services(upgrade_empty=True)
     with services.engine.connect() as conn:
         rows = targetstore.attempts(conn, target, limit, failed)
         states = [asdict(state) for state in targetstore.load_all(conn)]
@@ -83,7 +83,7 @@ def replay_(
         start, end = parse_time(since), parse_time(until) if until else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    services = context(ctx).services()
+    services = context(ctx).services(upgrade_empty=True)
     with progress_bar(f"replaying to {name}", None) as advance:
         report = replay(services, name, start, end, advance)
     typer.echo(f"re-sent {report.sent} deliveries to {name}; {report.failed} failed")

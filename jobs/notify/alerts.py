@@ -19,6 +19,7 @@ from typing import Any
 
 from jobs.notify.outlook import BoardOutlook, Outlook
 from service.clock import format_time
+from service.modelsearch import weights_of
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import fact, model_view
 
@@ -34,17 +35,6 @@ class Alert:
     body: dict[str, Any]
 
 
-def weights_status(model: dict[str, Any] | None) -> str:
-    """``open|claimed|closed|unknown`` of a model view (docs/design.md §4 weights status)."""
-    if model is None:
-        return "unknown"
-    status = model.get("weights")
-    if status is not None:
-        return str(status)
-    weights = model.get("open_weights")
-    return "unknown" if weights is None else ("open" if weights else "closed")
-
-
 def model_fields(catalog: Catalog, slug: str) -> dict[str, Any]:
     """Who a model is, for an alert body and for target filters."""
     view = model_view(catalog, slug)
@@ -55,7 +45,7 @@ def model_fields(catalog: Catalog, slug: str) -> dict[str, Any]:
         "lab": lab,
         "lab_name": fact(catalog.labs.get(lab), "name") if lab else None,
         "city": view.get("city") if view else None,
-        "weights": weights_status(view),
+        "weights": weights_of(view) if view else "unknown",
     }
 
 

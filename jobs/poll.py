@@ -20,6 +20,7 @@ from jobs import metrics
 from jobs.fetch.fetcher import FetchError, FetchResult
 from jobs.itemevents import item_events
 from jobs.observation import Observation, ParseResult
+from jobs.schedule import healthlog
 from jobs.schedule.claim import claim
 from jobs.schedule.sourcefile import SourceConfig
 from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
@@ -143,6 +144,7 @@ class Poller:
             )
             with self._store.engine.connect() as conn, conn.begin():
                 save_state(conn, new_state)
+                healthlog.record(conn, state, new_state, now)
             return self._done(source.id, "not_modified", new_state, started)
         parsed = self._parse_pages(source, result, now)
         with self._store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
@@ -162,6 +164,7 @@ class Poller:
                 bozo_reason=parsed.bozo_reason,
             )
             save_state(conn, new_state)
+            healthlog.record(conn, state, new_state, now)
         return self._done(
             source.id,
             "ok",
@@ -231,6 +234,7 @@ class Poller:
         new_state = after_failure(state, source, now, message, status, retry_after)
         with self._store.engine.connect() as conn, conn.begin():
             save_state(conn, new_state)
+            healthlog.record(conn, state, new_state, now)
         return PollOutcome(
             source.id,
             "error",

@@ -11,7 +11,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from service.errors import ConfigError
@@ -66,6 +74,51 @@ class IngestSettings(BaseModel):
     downloads_threshold: float = Field(default=0.10, ge=0.0)
 
 
+NotifyEvent = Literal[
+    "crown", "release", "enters-top10", "left-board", "source-failing", "source-recovered"
+]
+Weights = Literal["open", "claimed", "closed", "unknown"]
+
+
+class NotifyTarget(BaseModel):
+    """One ``[[notify]]`` alert target (docs/design.md §6; README "Follow the race")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
+    events: tuple[NotifyEvent, ...] = Field(min_length=1)
+    #: Filters: a board alert passes if its board is listed; a model alert if its lab, city
+    #: (any case) and weights status are. Unset: no filter.
+    leaderboard: tuple[str, ...] | None = None
+    lab: tuple[str, ...] | None = None
+    city: tuple[str, ...] | None = None
+    weights: tuple[Weights, ...] | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    secret: SecretStr | None = None
+    apprise: tuple[str, ...] | None = None
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    #: Seconds before the first retry of a failed delivery; doubles per failure up to retry_max.
+    retry_initial: float = Field(default=30.0, gt=0)
+    retry_max: float = Field(default=3600.0, gt=0)
+    #: A source is "failing" after this many failed polls in a row.
+    failing_after: int = Field(default=3, ge=1)
+    #: A release is news while its release date is at most this many days old.
+    release_within_days: int = Field(default=30, ge=0)
+
+    @field_validator("leaderboard", "lab", "city", "weights", "apprise", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> NotifyTarget:
+        if (self.webhook is None) == (self.apprise is None):
+            raise ValueError("give either webhook (with secret) or apprise, not both or neither")
+        if self.webhook is not None and not (self.secret and self.secret.get_secret_value()):
+            raise ValueError("a webhook needs a secret (it signs every body)")
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -83,6 +136,16 @@ class Settings(BaseSettings):
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     hf: HfSettings = Field(default_factory=HfSettings)
+    notify: list[NotifyTarget] = Field(default_factory=list)
+
+    @field_validator("notify")
+    @classmethod
+    def _unique_targets(cls, targets: list[NotifyTarget]) -> list[NotifyTarget]:
+        names = [target.name for target in targets]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"notify target names must be unique: {', '.join(twice)}")
+        return targets
 
     @classmethod
     def settings_customise_sources(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli import audit, db, events, ops, reads, replay, serve
+from service.cli import audit, db, events, notify, ops, reads, replay, serve
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")
+app.add_typer(notify.app, name="notify")
 serve.register(app)
 ops.register(app)
 reads.register(app)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli import audit, db, events, ops, reads, replay, serve
+from service.cli import audit, db, events, follow, ops, reads, replay, serve
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -24,6 +24,7 @@ app.add_typer(audit.app, name="audit")
 serve.register(app)
 ops.register(app)
 reads.register(app)
+follow.register(app)
 replay.register(app)
 
 

@@ -51,6 +51,7 @@ def templates() -> Environment:
     )
     env.filters["day"] = lambda text: text[:10] if text else "—"
     env.filters["count"] = _count
+    env.filters["interval"] = _interval
     # Only web links become hrefs: a feed item's "javascript:" URL must not be clickable.
     env.filters["web_url"] = lambda url: url if url and url.startswith(_WEB) else None
     return env
@@ -60,6 +61,12 @@ def _count(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 10**9:
         return f"{value / 10**9:g}B"
     return "—" if value is None else str(value)
+
+
+def _interval(row: dict[str, Any]) -> str:
+    """A row's confidence interval as ``low–high``, or empty where it has none."""
+    low, high = row.get("ci_low"), row.get("ci_high")
+    return "" if low is None or high is None else f"{low:g}–{high:g}"
 
 
 def _weights(value: str | None) -> bool | None:
@@ -112,14 +119,14 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
         return await page(
             request,
             "index.html",
-            INDEX.parse,
+            lambda request: INDEX.parse(request, blank_is_absent=True),
             lambda time, view, q: pages.index_page(
                 services, time, view, q["leaderboard"], _weights(q["open_weights"])
             ),
         )
 
     def models_query(request: Request) -> tuple[Any, ...]:
-        q = MODELS.parse(request)
+        q = MODELS.parse(request, blank_is_absent=True)
         return model_filter(q), q["sort"] or "name", q["order"] == "desc", q["leaderboard"]
 
     @router.get("/models")
@@ -136,7 +143,7 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
         return await page(
             request,
             "model.html",
-            MODEL.parse,
+            lambda request: MODEL.parse(request, blank_is_absent=True),
             lambda time, view, q: pages.model_page(
                 services, slug, time, view, q["leaderboard"], q["older"]
             ),
@@ -144,7 +151,7 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
 
     def compare_query(request: Request) -> tuple[list[str], str | None]:
         slugs = browsepages.compared(request.query_params.getlist("models"))
-        return slugs, COMPARE.parse(request)["leaderboard"]
+        return slugs, COMPARE.parse(request, blank_is_absent=True)["leaderboard"]
 
     @router.get("/compare")
     async def compare(request: Request) -> Response:
@@ -160,7 +167,7 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
         return await page(
             request,
             "changes.html",
-            CHANGES_PAGE.parse,
+            lambda request: CHANGES_PAGE.parse(request, blank_is_absent=True),
             lambda time, view, q: browsepages.changes_page(services, time, view, q),
         )
 

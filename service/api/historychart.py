@@ -139,6 +139,32 @@ def _tip(name: str, point: dict[str, Any]) -> str:
     )
 
 
+def _with_interval(run: Timed) -> list[Timed]:
+    """Stretches of consecutive points that carry an interval (a band never spans a gap)."""
+    stretches: list[Timed] = [[]]
+    for moment, point in run:
+        if point["ci_low"] is None or point["ci_high"] is None:
+            stretches.append([])
+        else:
+            stretches[-1].append((moment, point))
+    return [stretch for stretch in stretches if stretch]
+
+
+def _band(stretch: Timed, colour: str, x: Any, sy: Any) -> str:
+    """The interval as a shaded band, or as an error bar where only one point has one."""
+    if len(stretch) == 1:
+        moment, point = stretch[0]
+        at, top, low = x(moment), sy(point["ci_high"]), sy(point["ci_low"])
+        return (f'<path d="M{at - 4:.1f},{top:.1f} h8 M{at:.1f},{top:.1f} V{low:.1f} '
+                f'M{at - 4:.1f},{low:.1f} h8" stroke="{colour}" stroke-opacity="0.6" '
+                'fill="none" class="band" data-testid="history-band"/>')  # fmt: skip
+    upper = [(x(m), sy(p["ci_high"])) for m, p in stretch]
+    lower = [(x(m), sy(p["ci_low"])) for m, p in stretch]
+    outline = " ".join(f"{a:.1f},{b:.1f}" for a, b in upper + lower[::-1])
+    return (f'<polygon points="{outline}" fill="{colour}" fill-opacity="0.18" '
+            'class="band" data-testid="history-band"/>')  # fmt: skip
+
+
 def _bound(point: dict[str, Any], name: str) -> float:
     """An interval bound, or the score where the board published no interval."""
     value = point[name]
@@ -148,11 +174,8 @@ def _bound(point: dict[str, Any], name: str) -> float:
 def _series(one: Series, points: Timed, colour: str, x: Any, sy: Any, ry: Any) -> list[str]:
     body: list[str] = []
     for run in _segments(points):
-        upper = [(x(m), sy(_bound(p, "ci_high"))) for m, p in run]
-        lower = [(x(m), sy(_bound(p, "ci_low"))) for m, p in run]
-        outline = " ".join(f"{a:.1f},{b:.1f}" for a, b in upper + lower[::-1])
-        body.append(f'<polygon points="{outline}" fill="{colour}" fill-opacity="0.18" '
-                    'class="band" data-testid="history-band"/>')  # fmt: skip
+        for stretch in _with_interval(run):
+            body.append(_band(stretch, colour, x, sy))
         for panel, get in ((sy, "score"), (ry, "rank")):
             line = " ".join(f"{x(m):.1f},{panel(p[get] or 0):.1f}" for m, p in run if p[get])
             body.append(f'<polyline points="{line}" fill="none" stroke="{colour}" '

@@ -55,7 +55,7 @@ class PageTime:
 
 def page_time(request: Request) -> PageTime:
     """The time point of a page request (``BadParameter`` names a bad value)."""
-    at = at_of(PAGE_TIME.parse(request))
+    at = at_of(PAGE_TIME.parse(request, blank_is_absent=True))
     return PageTime(at, request.url.path, tuple(request.query_params.multi_items()))
 
 

@@ -111,12 +111,13 @@ class QuerySpec:
     def __init__(self, *params: Param) -> None:
         self.params = {param.name: param for param in params}
 
-    def parse(self, request: Request) -> dict[str, Any]:
-        """Every declared parameter: its parsed value or its default (unknown ones ignored)."""
+    def parse(self, request: Request, blank_is_absent: bool = False) -> dict[str, Any]:
+        """Every declared parameter: its parsed value or its default (unknown ones ignored).
+        ``blank_is_absent``: an empty value means "not given" (an HTML form's empty field)."""
         values = {name: param.default for name, param in self.params.items()}
         for name, value in request.query_params.items():  # the last of repeated values wins
             param = self.params.get(name)
-            if param is not None:
+            if param is not None and not (blank_is_absent and not value.strip()):
                 values[name] = param.read(name, value)
         return values
 

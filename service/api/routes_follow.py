@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api import models
+from service.api import followmodels, models
 from service.api.context import ApiContext
 from service.api.formats import CSV_RESPONSE, FORMAT, csv_table
 from service.api.query import (
@@ -57,7 +57,7 @@ def follow_routes(api: ApiContext) -> APIRouter:
 
     @router.get(
         "/models/{slug}/history",
-        response_model=models.History,
+        response_model=followmodels.History,
         responses={404: {"model": models.Error}, **CSV_RESPONSE},
         openapi_extra=HISTORY.openapi(),
     )
@@ -78,7 +78,7 @@ def follow_routes(api: ApiContext) -> APIRouter:
 
     @router.get(
         "/changes",
-        response_model=models.Changes,
+        response_model=followmodels.Changes,
         responses=CSV_RESPONSE,
         openapi_extra=CHANGES.openapi(),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli import audit, db, events, notify, ops, reads, replay, serve
+from service.cli import audit, db, events, follow, notify, ops, reads, replay, serve
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -25,6 +25,7 @@ app.add_typer(notify.app, name="notify")
 serve.register(app)
 ops.register(app)
 reads.register(app)
+follow.register(app)
 replay.register(app)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jobs.catalogsync import sync_catalog, sync_crown_rule
@@ -44,7 +44,7 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
     """
     catalog, _appended = sync_catalog(services)
     sync_crown_rule(services)
-    fetcher = Fetcher(FetchSettings())
+    fetcher = Fetcher(FetchSettings(allow_private=services.settings.fetch.allow_private))
     sandbox = ParseSandbox(workers=workers)
     interpreter = FactInterpreter(
         catalog, services.reads, services.settings.ingest.downloads_threshold
@@ -56,7 +56,9 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
     if demo:
         demo_hf = (services.settings.sources.parent / "demo" / "hf").resolve()
         hf = hf.model_copy(update={"base_url": demo_hf.as_uri()})
-    derived_fetcher = Fetcher(DERIVED_FETCH)
+    derived_fetcher = Fetcher(
+        replace(DERIVED_FETCH, allow_private=services.settings.fetch.allow_private)
+    )
     derived_poller = Poller(
         services.store, derived_fetcher, sandbox, interpreters=[interpreter], clock=services.clock
     )

@@ -119,6 +119,16 @@ class NotifyTarget(BaseModel):
         return self
 
 
+class FetchPolicySettings(BaseModel):
+    """``[fetch]``: what URLs named by remote servers may reach (``jobs.fetch.urlpolicy``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Let redirects and next-page links reach loopback, private, link-local or multicast
+    #: addresses: for lab networks and tests with loopback servers only.
+    allow_private: bool = False
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -146,6 +156,8 @@ class Settings(BaseSettings):
         if twice:
             raise ValueError(f"notify target names must be unique: {', '.join(twice)}")
         return targets
+
+    fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
 
     @classmethod
     def settings_customise_sources(

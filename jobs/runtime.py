@@ -12,6 +12,7 @@ from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
 from jobs.schedule.sourcefile import SourceConfig, load_sources
 from service.bootstrap import Services
+from service.bundled import config_dir
 
 
 @dataclass
@@ -45,10 +46,12 @@ def build_ingestion(services: Services, workers: int = 2) -> Ingestion:
 
 
 def sources_path(services: Services, demo: bool = False) -> Path:
-    """The sources file: the settings' one, or the bundled demo's."""
-    if demo:
-        return services.settings.sources.parent / "demo" / "sources.toml"
-    return services.settings.sources
+    """The sources file: the settings' one; with ``demo`` the demo beside it, else the one
+    crownlog ships with (an installed crownlog has no config folder of its own)."""
+    if not demo:
+        return services.settings.sources
+    beside = services.settings.sources.parent / "demo" / "sources.toml"
+    return beside if beside.is_file() else config_dir() / "demo" / "sources.toml"
 
 
 def enabled_sources(path: Path) -> list[SourceConfig]:

@@ -70,13 +70,16 @@ def neutralize(body: bytes, charset: str | None = None) -> bytes:
     ASCII-compatible body keeps its bytes and its encoding, invalid bytes included.
     """
     codec = decoding_for(body, charset)
+    # Controls go first: removed after the scan, a NUL inside "<!EN\0TITY" would join a
+    # declaration the scanner never saw.
     if codec is None:
+        body = _BYTE_CONTROLS.sub(b"", body)
         if _HAS_DECLARATION.search(body):
             # latin-1 maps bytes 1:1, so the str scanner works for any ASCII-compatible encoding.
             body = strip_declarations(body.decode("latin-1")).encode("latin-1")
-        return _BYTE_CONTROLS.sub(b"", body)
+        return body
     text = body.decode(codec, errors="replace").lstrip("\ufeff")
-    text = _DOC_CONTROLS.sub("", strip_declarations(text))
+    text = strip_declarations(_DOC_CONTROLS.sub("", text))
     declaration = _XML_DECL.match(text)
     if declaration and _ENCODING_ATTR.search(declaration.group()):
         fixed = _ENCODING_ATTR.sub('encoding="utf-8"', declaration.group(), count=1)

@@ -86,11 +86,14 @@ def fetch(
     limit: int = CHUNK,
     stream: str | None = None,
     occurred_until: datetime | None = None,
+    newest_first: bool = False,
 ) -> list[StoredEvent]:
     """Up to ``limit`` events with ``after < position (<= until)``, optionally of one stream
-    and with ``occurred_at <= occurred_until``."""
+    and with ``occurred_at <= occurred_until``; the first or (``newest_first``) the last ones
+    of that window, in that order."""
     where, params = _window(conn, after, until, occurred_until, stream=stream)
-    sql = f"{_SELECT} WHERE {where} ORDER BY position LIMIT {int(limit)}"
+    order = "DESC" if newest_first else ""
+    sql = f"{_SELECT} WHERE {where} ORDER BY position {order} LIMIT {int(limit)}"
     decoder = Decoder()
     return [decoder.event(row) for row in _rows(conn, sql, params)]
 

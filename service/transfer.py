@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
@@ -19,6 +19,7 @@ from service.db import WRITE
 from service.errors import IntegrityError
 from service.events import FIELDS, Provenance, StoredEvent
 from service.store import EventStore, lock_log
+from service.tables import TABLES, Table
 
 _BATCH = 1000
 
@@ -31,6 +32,28 @@ def export_events(store: EventStore, out: IO[bytes], after: int = 0) -> int:
         out.write(canonical_json(envelope_dict(event)) + b"\n")
         count += 1
     return count
+
+
+def export_csv(store: EventStore, out: IO[bytes], after: int = 0) -> int:
+    """Write every event after ``after`` as CSV (the ``events`` table), in chunks."""
+    table = TABLES["events"]
+    count, chunk = 0, []
+    for event in store.read(after=after):
+        chunk.append(envelope_dict(event))
+        if len(chunk) == _BATCH:
+            count += _write_csv(out, table, chunk, header=count == 0)
+            chunk = []
+    if chunk or count == 0:
+        count += _write_csv(out, table, chunk, header=count == 0)
+    return count
+
+
+def _write_csv(out: IO[bytes], table: Table, rows: list[dict[str, Any]], header: bool) -> int:
+    text = table.render({"items": rows})
+    if not header:
+        text = text.split("\r\n", 1)[1]
+    out.write(text.encode())
+    return len(rows)
 
 
 def read_export(path: Path) -> Iterator[StoredEvent]:

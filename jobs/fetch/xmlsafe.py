@@ -5,13 +5,17 @@ starts (shared corpus MANIFEST): a one-line prolog, a comment before the DOCTYPE
 slips them through to expat or to feedparser's loose parser, which expands a "safe" entity itself
 (the quadratic blowup). So crownlog deletes every internal subset and every ``<!ENTITY``
 declaration before feedparser sees the bytes; references to them then stay literal (bozo).
+Control characters go first and the whole scrub repeats until nothing changes (a fixed point),
+so ``<!DOC\x01TYPE`` cannot become a declaration after the scan has passed it.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 _BOMS = (
     # UTF-32 LE first: its BOM starts with the UTF-16 LE BOM.
@@ -58,6 +62,7 @@ _TEXT_CONTROLS = re.compile(
     + r"|\x9b[0-;=?]{0,64}[ -/]{0,8}[@-~]?"
     + r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
 )
+_T = TypeVar("_T", str, bytes)
 _PROBE = "<?xml !DOCTYPE ENTITY [ ] > \" ' % ; & #"
 
 
@@ -70,21 +75,39 @@ def neutralize(body: bytes, charset: str | None = None) -> bytes:
     ASCII-compatible body keeps its bytes and its encoding, invalid bytes included.
     """
     codec = decoding_for(body, charset)
-    # Controls go first: removed after the scan, a NUL inside "<!EN\0TITY" would join a
-    # declaration the scanner never saw.
     if codec is None:
-        body = _BYTE_CONTROLS.sub(b"", body)
-        if _HAS_DECLARATION.search(body):
-            # latin-1 maps bytes 1:1, so the str scanner works for any ASCII-compatible encoding.
-            body = strip_declarations(body.decode("latin-1")).encode("latin-1")
-        return body
-    text = body.decode(codec, errors="replace").lstrip("\ufeff")
-    text = strip_declarations(_DOC_CONTROLS.sub("", text))
+        return _fixed_point(body, _scrub_bytes)
+    text = _fixed_point(body.decode(codec, errors="replace").lstrip("\ufeff"), _scrub_text)
     declaration = _XML_DECL.match(text)
     if declaration and _ENCODING_ATTR.search(declaration.group()):
         fixed = _ENCODING_ATTR.sub('encoding="utf-8"', declaration.group(), count=1)
         text = fixed + text[declaration.end() :]
     return text.encode("utf-8", errors="replace")
+
+
+def _scrub_bytes(body: bytes) -> bytes:
+    # Controls first: removing them must not be what completes a declaration
+    # ("<!DOC\x01TYPE" is "<!DOCTYPE" once the \x01 is gone).
+    body = _BYTE_CONTROLS.sub(b"", body)
+    if _HAS_DECLARATION.search(body):
+        # latin-1 maps bytes 1:1, so the str scanner works for any ASCII-compatible encoding.
+        body = strip_declarations(body.decode("latin-1")).encode("latin-1")
+    return body
+
+
+def _scrub_text(text: str) -> str:
+    return strip_declarations(_DOC_CONTROLS.sub("", text))
+
+
+def _fixed_point(value: _T, scrub: Callable[[_T], _T]) -> _T:
+    """``scrub`` repeated until it changes nothing, so no removal can assemble what an earlier
+    pass would have removed. A clean document costs one pass and a comparison; removing
+    controls and then declarations settles in two passes (neither step can make a control)."""
+    while True:
+        scrubbed = scrub(value)
+        if scrubbed == value:
+            return scrubbed
+        value = scrubbed
 
 
 def decoding_for(body: bytes, charset: str | None = None) -> str | None:

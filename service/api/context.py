@@ -17,8 +17,10 @@ from starlette.responses import Response
 
 from service.api.batched import Batched
 from service.api.checkpoint import CheckpointReader
+from service.api.formats import csv_body
 from service.api.httpcache import JSON, BodyCache, cached, is_pinned
 from service.bootstrap import Services
+from service.tables import Table
 from service.timepoint import At
 
 #: Rows of every configured source (``jobs.schedule.sourcestatus.source_rows``).
@@ -54,10 +56,26 @@ class ApiContext:
         """The position the projections stand at, read after this call began."""
         return await self.checkpoint.get()
 
-    async def read(self, request: Request, at: At, compute: Callable[[], Any]) -> Response:
-        """Answer a projection read at ``at`` (JSON of ``compute()``) with ETag,
-        Cache-Control and the body cache."""
-        return await self.read_rendered(request, at, lambda: render_json(compute()))
+    async def read(
+        self,
+        request: Request,
+        at: At,
+        compute: Callable[[], Any],
+        table: Table | None = None,
+        accept: bool = False,
+    ) -> Response:
+        """Answer a projection read at ``at`` (JSON of ``compute()``, or CSV of ``table`` when
+        one is given) with ETag, Cache-Control and the body cache. ``accept``: the format may
+        come from the ``Accept`` header, so caches must keep one body per ``Accept``."""
+        headers = {"Vary": "Accept"} if accept else {}
+        if table is not None:
+            headers["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+            return await self.read_rendered(
+                request, at, lambda: csv_body(table, compute()), "csv", headers
+            )
+        return await self.read_rendered(
+            request, at, lambda: render_json(compute()), headers=headers
+        )
 
     async def read_rendered(
         self,
@@ -65,6 +83,7 @@ class ApiContext:
         at: At,
         render: Callable[[], tuple[bytes, str]],
         vary: str = "",
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """``read`` for a body of any media type: ``render()`` gives ``(bytes, media_type)``;
         ``vary`` names what else the body depends on (it joins the ETag)."""
@@ -73,4 +92,4 @@ class ApiContext:
         # A current view also depends on the clock (the reigning model's days, 7-day mention
         # windows), so its body is reused for one minute at most, even if the log stands still.
         stamp = f"{head}@{int(now.timestamp() // 60)}" if at.is_now else str(head)
-        return await cached(request, self.bodies, stamp, pinned, render, vary)
+        return await cached(request, self.bodies, stamp, pinned, render, vary, headers)

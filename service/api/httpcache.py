@@ -110,14 +110,16 @@ async def cached(
     pinned: bool,
     render: Callable[[], tuple[bytes, str]],
     vary: str = "",
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A 304 if the client holds the current body, else the (possibly cached) rendered body.
 
     ``render`` returns ``(body, media_type)``; it runs in a worker thread, on a cache miss only.
-    ``vary`` is anything else the body depends on (a host name in absolute links).
+    ``vary`` is anything else the body depends on (a host name in absolute links, the format
+    an ``Accept`` header chose); ``headers`` are added to the response.
     """
     etag = etag_for(f"{'pinned' if pinned else stamp}|{vary}", request)
-    headers = {"ETag": etag, "Cache-Control": cache_control(pinned)}
+    headers = {**(headers or {}), "ETag": etag, "Cache-Control": cache_control(pinned)}
     if _matches(request, etag):
         return Response(status_code=304, headers=headers)
     found = cache.get(etag)

@@ -46,15 +46,16 @@ def limit_query(default: int = DEFAULT_LIMIT) -> Any:
 
 
 def page(
-    items: Sequence[T], key: Callable[[T], str], after: str | None, limit: int
+    items: Sequence[T], key: Callable[[T], str], after: str | None, limit: int | None
 ) -> dict[str, Any]:
     """docs/design.md §6 ``list``: the items after cursor ``after`` (by ``key``, ascending), and the
-    cursor of the next page (the last key shown) or None at the end."""
+    cursor of the next page (the last key shown) or None at the end; ``limit`` None: all."""
     start = 0
     if after is not None:
         # Items are sorted by key, so the first key greater than the cursor starts the page;
         # a cursor that no longer exists (a renamed slug) still lands in the right place.
         start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
-    chosen = list(items[start : start + limit])
-    more = start + limit < len(items)
+    stop = len(items) if limit is None else start + limit
+    chosen = list(items[start:stop])
+    more = stop < len(items)
     return {"items": chosen, "next": key(chosen[-1]) if more and chosen else None}

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.requests import Request
 
 from service.api.params import MAX_LIMIT, TIME_FORMAT, BadParameter, parse_moment
+from service.modelsearch import WEIGHTS, parse_count
 from service.timepoint import At
 
 MAX_POSITION = 2**62  # beyond any real log, and inside PostgreSQL's BIGINT
@@ -71,6 +72,27 @@ def boolean(name: str, description: str) -> Param:
         raise BadParameter(f"{name}: expected true or false, not {value[:40]!r}")
 
     return Param(name, description, read, {"type": "boolean"})
+
+
+def choice(name: str, description: str, options: tuple[str, ...]) -> Param:
+    def read(name: str, value: str) -> str:
+        folded = value.strip().lower()
+        if folded not in options:
+            raise BadParameter(f"{name}: expected one of {', '.join(options)}, not {value[:40]!r}")
+        return folded
+
+    return Param(name, description, read, {"type": "string", "enum": list(options)})
+
+
+def count(name: str, description: str) -> Param:
+    def read(name: str, value: str) -> int:
+        try:
+            return parse_count(value)
+        except ValueError as exc:
+            raise BadParameter(f"{name}: {exc}") from None
+
+    schema = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[kKmMbBtT]?\s*$", "maxLength": 40}
+    return Param(name, f"{description} (an integer, or with K/M/B/T: 70B).", read, schema)
 
 
 def moment(name: str, description: str) -> Param:
@@ -134,3 +156,8 @@ LEADERBOARD = text("leaderboard", "The leaderboard (default: the crown leaderboa
 OPEN_WEIGHTS = boolean("open_weights", "Only open (true) or closed (false) weights.")
 LAB = text("lab", "Only this lab (slug).")
 CITY = text("city", "Only this city (any case).")
+COUNTRY = text("country", "Only labs in this country (ISO code as the catalog has it, any case).")
+LICENSE = text("license", "Only this licence (any case).")
+WEIGHTS_STATUS = choice("weights", "Only this weights status.", WEIGHTS)
+PARAMS_MIN = count("params_min", "Only models with at least this many parameters")
+PARAMS_MAX = count("params_max", "Only models with at most this many parameters")

@@ -15,18 +15,25 @@ from starlette.responses import Response
 
 from service.api import models
 from service.api.context import ApiContext
-from service.api.params import page
+from service.api.formats import CSV_RESPONSE, FORMAT, csv_table, page_size
+from service.api.params import BadParameter, page
 from service.api.query import (
     CITY,
+    COUNTRY,
     LAB,
     LEADERBOARD,
+    LICENSE,
     OPEN_WEIGHTS,
     PAGE,
+    PARAMS_MAX,
+    PARAMS_MIN,
     TIME_AXIS,
+    WEIGHTS_STATUS,
     QuerySpec,
     at_of,
 )
 from service.clock import format_time
+from service.modelsearch import ModelFilter
 from service.timepoint import At
 
 Slug = Annotated[str, Path(min_length=1, max_length=200, description="A model slug.")]
@@ -39,11 +46,26 @@ Board = Annotated[
     Query(min_length=1, max_length=200, description="Default: the crown leaderboard."),
 ]
 
-STANDINGS = QuerySpec(*TIME_AXIS, LEADERBOARD, OPEN_WEIGHTS, LAB, CITY)
-CROWN = QuerySpec(*TIME_AXIS, LEADERBOARD)
-MODELS = QuerySpec(*TIME_AXIS, LAB, CITY, OPEN_WEIGHTS, *PAGE)
+STANDINGS = QuerySpec(*TIME_AXIS, LEADERBOARD, OPEN_WEIGHTS, LAB, CITY, FORMAT)
+CROWN = QuerySpec(*TIME_AXIS, LEADERBOARD, FORMAT)
+MODEL_FILTERS = (LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX)
+MODELS = QuerySpec(*TIME_AXIS, *MODEL_FILTERS, *PAGE, FORMAT)
 MODEL = QuerySpec(*TIME_AXIS)
-PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE)
+PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE, FORMAT)
+
+
+def model_filter(q: dict[str, Any]) -> ModelFilter:
+    """The filter of parsed ``MODEL_FILTERS`` (``open_weights`` is applied by the read)."""
+    low, high = q["params_min"], q["params_max"]
+    if low is not None and high is not None and low > high:
+        raise BadParameter("params_min is larger than params_max")
+    return ModelFilter(
+        country=q["country"],
+        license=q["license"],
+        weights=q["weights"],
+        params_min=q["params_min"],
+        params_max=q["params_max"],
+    )
 
 
 def read_routes(api: ApiContext) -> APIRouter:
@@ -56,7 +78,12 @@ def read_routes(api: ApiContext) -> APIRouter:
         """A bare JSON answer (the benchmark's baseline)."""
         return {"ok": True}
 
-    @router.get("/standings", response_model=models.Standings, openapi_extra=STANDINGS.openapi())
+    @router.get(
+        "/standings",
+        response_model=models.Standings,
+        responses=CSV_RESPONSE,
+        openapi_extra=STANDINGS.openapi(),
+    )
     async def standings(request: Request) -> Response:
         """Models ranked on a leaderboard under its current method (ranks are board-wide)."""
         q = STANDINGS.parse(request)
@@ -65,26 +92,43 @@ def read_routes(api: ApiContext) -> APIRouter:
             request,
             at,
             lambda: reads.standings(q["leaderboard"], at, q["open_weights"], q["lab"], q["city"]),
+            csv_table(request, q["format"], "standings"),
+            accept=True,
         )
 
-    @router.get("/crown", response_model=models.Crown, openapi_extra=CROWN.openapi())
+    @router.get(
+        "/crown", response_model=models.Crown, responses=CSV_RESPONSE, openapi_extra=CROWN.openapi()
+    )
     async def crown(request: Request) -> Response:
-        """The open-weights crown: its holder now and every reign, oldest first."""
+        """The open-weights crown: its holder now and every reign, oldest first (CSV: the
+        reigns)."""
         q = CROWN.parse(request)
         at = at_of(q)
-        return await api.read(request, at, lambda: reads.crown(q["leaderboard"], at))
+        table = csv_table(request, q["format"], "reigns")
+        return await api.read(
+            request, at, lambda: reads.crown(q["leaderboard"], at), table, accept=True
+        )
 
-    @router.get("/models", response_model=models.ModelPage, openapi_extra=MODELS.openapi())
+    @router.get(
+        "/models",
+        response_model=models.ModelPage,
+        responses=CSV_RESPONSE,
+        openapi_extra=MODELS.openapi(),
+    )
     async def list_models(request: Request) -> Response:
-        """Models with their current facts, by slug; follow ``next`` (a slug) to page on."""
+        """Models with their current facts, by slug; follow ``next`` (a slug) to page on.
+        In CSV without ``limit``: every model that matches."""
         q = MODELS.parse(request)
-        at = at_of(q)
+        at, chosen = at_of(q), model_filter(q)
+        table = csv_table(request, q["format"], "models")
+        limit = page_size(request, table, q["limit"])
 
         def compute() -> dict[str, Any]:
             items = reads.models(at, q["lab"], q["city"], q["open_weights"])
-            return page(items, _slug, q["after"], q["limit"])
+            items = [item for item in items if chosen.matches(item)]
+            return page(items, _slug, q["after"], limit)
 
-        return await api.read(request, at, compute)
+        return await api.read(request, at, compute, table, accept=True)
 
     @router.get(
         "/models/{slug}",
@@ -108,14 +152,16 @@ def read_routes(api: ApiContext) -> APIRouter:
         async def endpoint(request: Request) -> Response:
             q = PLACES.parse(request)
             at, city = at_of(q), q["city"]
+            table = csv_table(request, q["format"], "labs" if kind == "lab" else "cities")
+            limit = page_size(request, table, q["limit"])
 
             def compute() -> dict[str, Any]:
                 items = reads.places(kind, at)
                 if city is not None:
                     items = [p for p in items if (p["city"] or "").lower() == city.lower()]
-                return page(items, _slug, q["after"], q["limit"])
+                return page(items, _slug, q["after"], limit)
 
-            return await api.read(request, at, compute)
+            return await api.read(request, at, compute, table, accept=True)
 
         return endpoint
 
@@ -126,6 +172,7 @@ def read_routes(api: ApiContext) -> APIRouter:
         router.get(
             path,
             response_model=models.PlacePage,
+            responses=CSV_RESPONSE,
             summary=path.strip("/").capitalize(),
             description=summary,
             openapi_extra=PLACES.openapi(),

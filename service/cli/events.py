@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from service.cli.context import context
-from service.transfer import export_events, import_events
+from service.transfer import export_csv, export_events, import_events
 
 app = typer.Typer(help="Export and import the event log (JSON Lines).", no_args_is_help=True)
 
@@ -18,15 +18,19 @@ def export_(
     ctx: typer.Context,
     after: int = typer.Option(0, "--after", min=0, help="Only events after this position."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+    as_csv: bool = typer.Option(
+        False, "--csv", help="CSV, one event a row (for reading, not for import)."
+    ),
 ) -> None:
-    """Write every event after --after, one JSON envelope per line."""
+    """Write every event after --after, one JSON envelope per line (or a CSV row)."""
     store = context(ctx).services().store
+    write = export_csv if as_csv else export_events
     if output is None:
-        count = export_events(store, sys.stdout.buffer, after)
+        count = write(store, sys.stdout.buffer, after)
         sys.stdout.flush()
     else:
         with output.open("wb") as handle:
-            count = export_events(store, handle, after)
+            count = write(store, handle, after)
     typer.echo(f"exported {count} events", err=True)
 
 

@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli.context import context
+from service.cli.timeopts import CSV
 from service.clock import format_time
+from service.tables import TABLES
 
 
 def register(app: typer.Typer) -> None:
@@ -75,6 +77,7 @@ def sources(
     ctx: typer.Context,
     demo: bool = typer.Option(False, "--demo", help="Use the bundled demo sources."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    as_csv: bool = CSV,
 ) -> None:
     """Per-source poll state: last poll, status, errors, next due time."""
     from jobs.runtime import sources_path
@@ -83,6 +86,9 @@ def sources(
 
     services = context(ctx).services()
     rows = source_rows(services.engine, load_sources(sources_path(services, demo)))
+    if as_csv:
+        typer.echo(TABLES["sources"].render({"items": rows}), nl=False)
+        return
     if as_json:
         typer.echo(orjson.dumps({"items": rows, "next": None}))
         return

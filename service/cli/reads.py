@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli.context import context
-from service.cli.timeopts import AS_OF, JSON, KNOWN_AT, POSITION, time_point
+from service.cli.timeopts import AS_OF, CSV, JSON, KNOWN_AT, POSITION, time_point
 from service.history import model_history
+from service.tables import TABLES
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +22,17 @@ def register(app: typer.Typer) -> None:
 
 def _print_json(value: Any) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def printed(body: dict[str, Any], table: str, as_json: bool, as_csv: bool) -> bool:
+    """Print ``body`` as JSON or as the CSV of ``table`` if asked; False: print a table."""
+    if as_json and as_csv:
+        raise typer.BadParameter("give --json or --csv, not both")
+    if as_csv:
+        typer.echo(TABLES[table].render(body), nl=False)
+    elif as_json:
+        _print_json(body)
+    return as_json or as_csv
 
 
 def _params(value: int | None) -> str:
@@ -39,12 +51,12 @@ def standings(
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
     as_json: bool = JSON,
+    as_csv: bool = CSV,
 ) -> None:
     """Ranked models on a leaderboard under its current method."""
     at = time_point(as_of, known_at, position)
     body = context(ctx).services().reads.standings(leaderboard, at, open_weights, lab, city)
-    if as_json:
-        _print_json(body)
+    if printed(body, "standings", as_json, as_csv):
         return
     table = Table("rank", "model", "lab", "city", "score", "open", title=_title(body))
     for row in body["rows"]:
@@ -72,11 +84,11 @@ def crown(
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
     as_json: bool = JSON,
+    as_csv: bool = CSV,
 ) -> None:
     """The current holder of the open-weights crown and every reign, oldest first."""
     body = context(ctx).services().reads.crown(leaderboard, time_point(as_of, known_at, position))
-    if as_json:
-        _print_json(body)
+    if printed(body, "reigns", as_json, as_csv):
         return
     holder = body["holder"]
     typer.echo(
@@ -108,14 +120,14 @@ def models(
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
     as_json: bool = JSON,
+    as_csv: bool = CSV,
 ) -> None:
     """Models with their current facts; with SLUG one model; --history shows the evidence."""
     services = context(ctx).services()
     at = time_point(as_of, known_at, position)
     if slug is None:
         items = services.reads.models(at, lab, city)
-        if as_json:
-            _print_json({"items": items, "next": None})
+        if printed({"items": items, "next": None}, "models", as_json, as_csv):
             return
         table = Table("model", "lab", "city", "total", "active", "license", "open", "released")
         for m in items:
@@ -135,6 +147,8 @@ def models(
     if model is None:
         raise typer.BadParameter(f"no model {slug!r} in the log (see `crownlog models`)")
     if history:
+        if as_csv:
+            raise typer.BadParameter("--history has no CSV form (try --json)")
         entries = model_history(services.store, slug)
         if as_json:
             _print_json({"model": model, "history": entries})
@@ -148,6 +162,9 @@ def models(
             if entry["evidence"]:
                 typer.echo(f"    evidence: {entry['evidence']}")
         return
+    if as_csv:  # one model: a one-row models table
+        printed({"items": [model], "next": None}, "models", as_json, as_csv)
+        return
     if as_json:
         _print_json(model)
         return
@@ -155,10 +172,10 @@ def models(
         typer.echo(f"{key:>15}: {value}")
 
 
-def _places(ctx: typer.Context, kind: str, at: Any, as_json: bool) -> None:
+def _places(ctx: typer.Context, kind: str, at: Any, as_json: bool, as_csv: bool) -> None:
     items = context(ctx).services().reads.places(kind, at)
-    if as_json:
-        _print_json({"items": items, "next": None})
+    name = "labs" if kind == "lab" else "cities"
+    if printed({"items": items, "next": None}, name, as_json, as_csv):
         return
     table = Table(kind, "city", "released", "best rank", "top 10", "crown days", "mentions 7d/30d")
     for p in items:
@@ -180,9 +197,10 @@ def labs(
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
     as_json: bool = JSON,
+    as_csv: bool = CSV,
 ) -> None:
     """Labs: releases, best rank, models in the top 10, crown-days, mentions."""
-    _places(ctx, "lab", time_point(as_of, known_at, position), as_json)
+    _places(ctx, "lab", time_point(as_of, known_at, position), as_json, as_csv)
 
 
 def cities(
@@ -191,6 +209,7 @@ def cities(
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
     as_json: bool = JSON,
+    as_csv: bool = CSV,
 ) -> None:
     """Cities (Beijing, Shanghai, Hangzhou, Shenzhen …): the same figures per city."""
-    _places(ctx, "city", time_point(as_of, known_at, position), as_json)
+    _places(ctx, "city", time_point(as_of, known_at, position), as_json, as_csv)

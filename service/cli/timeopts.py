@@ -13,6 +13,7 @@ AS_OF = typer.Option(None, "--as-of", help="World state at T by all known now (I
 KNOWN_AT = typer.Option(None, "--known-at", help="Exactly what the service showed at T.")
 POSITION = typer.Option(None, "--position", min=0, help="The log up to position N.")
 JSON = typer.Option(False, "--json", help="Print JSON (the HTTP body shape).")
+CSV = typer.Option(False, "--csv", help="Print CSV (the columns of the API's ?format=csv).")
 
 
 def _time(value: str | None, option: str) -> datetime | None:

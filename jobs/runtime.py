@@ -13,6 +13,7 @@ from jobs.poll import Poller
 from jobs.schedule.derived import DerivedFetches
 from jobs.schedule.sourcefile import SourceConfig, load_sources
 from service.bootstrap import Services
+from service.bundled import config_dir
 
 #: Derived fetches are small documents (an API entry, a README): a tighter cap, and no retries
 #: within the fetch (a failure is retried later by the target's own backoff).
@@ -67,10 +68,12 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
 
 
 def sources_path(services: Services, demo: bool = False) -> Path:
-    """The sources file: the settings' one, or the bundled demo's."""
-    if demo:
-        return services.settings.sources.parent / "demo" / "sources.toml"
-    return services.settings.sources
+    """The sources file: the settings' one; with ``demo`` the demo beside it, else the one
+    crownlog ships with (an installed crownlog has no config folder of its own)."""
+    if not demo:
+        return services.settings.sources
+    beside = services.settings.sources.parent / "demo" / "sources.toml"
+    return beside if beside.is_file() else config_dir() / "demo" / "sources.toml"
 
 
 def enabled_sources(path: Path) -> list[SourceConfig]:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from service.bundled import config_dir
 from service.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/crownlog.toml")
@@ -136,9 +137,11 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
-    database_url: str = "sqlite:///data/crownlog.db"
-    sources: Path = Path("config/sources.toml")
-    catalog: Path = Path("config/catalog.toml")
+    #: Empty: the SQLite file ``crownlog.db`` in ``data_dir``.
+    database_url: str = ""
+    sources: Path = Field(default_factory=lambda: config_dir() / "sources.toml")
+    catalog: Path = Field(default_factory=lambda: config_dir() / "catalog.toml")
+    #: Local state: the default database lives here (the one folder crownlog creates itself).
     data_dir: Path = Path("data")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -171,6 +174,12 @@ class Settings(BaseSettings):
         # The file's values arrive as init arguments; the environment overrides them.
         return (env_settings, init_settings)
 
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'crownlog.db'}"
+        return self
+
 
 def config_path(explicit: str | Path | None = None) -> Path | None:
     """The config file: ``--config``, else ``CROWNLOG_CONFIG``, else the default if present."""
@@ -201,6 +210,10 @@ def _read_file(path: Path) -> dict[str, Any]:
             values = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}): {exc.reason}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     base = path.resolve().parent
     for key in _PATH_KEYS:
         if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
@@ -224,4 +237,4 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
             lines.append(
                 f"invalid setting {key!r} = {error.get('input')!r} in {origin}: {error['msg']}"
             )
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    return "invalid settings: " + "; ".join(lines)

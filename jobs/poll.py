@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from jobs import metrics
 from jobs.fetch.fetcher import FetchError
 from jobs.fetch.pages import Fetch, Parse, PollLimits, walk_pages
 from jobs.itemevents import item_events
 from jobs.observation import Observation
+from jobs.schedule import healthlog
 from jobs.schedule.claim import claim
 from jobs.schedule.sourcefile import SourceConfig
 from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
@@ -74,6 +75,11 @@ class Poller:
         self._interpreters = list(interpreters)
         self._clock = clock
 
+    @property
+    def engine(self) -> Engine:
+        """The database the poller appends to (its sources' state lives there too)."""
+        return self._store.engine
+
     def poll(self, source: SourceConfig, only_if_due: bool = False) -> PollOutcome:
         """Poll ``source`` once (unless another worker holds it, or it is not yet due)."""
         structlog.contextvars.bind_contextvars(source_id=source.id)
@@ -124,6 +130,7 @@ class Poller:
             )
             with self._store.engine.connect() as conn, conn.begin():
                 save_state(conn, new_state)
+                healthlog.record(conn, state, new_state, now)
             return self._done(source.id, "not_modified", new_state, started)
         parsed = walk_pages(
             self._fetcher, self._parser, source, result, now, deadline, self._limits
@@ -145,6 +152,7 @@ class Poller:
                 bozo_reason=parsed.bozo_reason,
             )
             save_state(conn, new_state)
+            healthlog.record(conn, state, new_state, now)
         return self._done(
             source.id,
             "ok",
@@ -194,6 +202,7 @@ class Poller:
         new_state = after_failure(state, source, now, message, status, retry_after)
         with self._store.engine.connect() as conn, conn.begin():
             save_state(conn, new_state)
+            healthlog.record(conn, state, new_state, now)
         return PollOutcome(
             source.id,
             "error",

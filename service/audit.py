@@ -11,12 +11,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from service.anchor import expectation_problem
 from service.chain import canonical_json, verify
 from service.checkpoints import read_checkpoint
 from service.errors import IntegrityError
@@ -115,9 +116,18 @@ def rows_digest(rows: Rows, projection: str) -> str:
     return hashlib.sha256(canonical_json(mine)).hexdigest()
 
 
-def audit(store: EventStore, progress: Progress | None = None) -> AuditReport:
-    """Chain, projections against a replay, and provenance of every catalog fact."""
+def audit(
+    store: EventStore,
+    progress: Progress | None = None,
+    expect: Sequence[tuple[int, str]] = (),
+) -> AuditReport:
+    """Chain, projections against a replay, and provenance of every catalog fact; ``expect``
+    lists anchored heads ``(position, hash)`` the log must still hold (``service.anchor``)."""
     report = verify_chain(store, (lambda _e: progress(1)) if progress else None)
+    for position, digest in expect:
+        problem = expectation_problem(store.engine, position, digest)
+        if problem:
+            report.problems.append(problem)
     if report.first_bad_position is not None:
         return report  # a replay of a broken chain proves nothing
     try:

@@ -130,6 +130,16 @@ class FetchPolicySettings(BaseModel):
     allow_private: bool = False
 
 
+class AuditSettings(BaseModel):
+    """``[audit]``: signing of published heads (``service.headsign``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: An Ed25519 private key (unencrypted PEM file; relative to the config file): published
+    #: heads are then signed with it. Unset: heads are published unsigned.
+    signing_key: Path | None = None
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -161,6 +171,7 @@ class Settings(BaseSettings):
         return targets
 
     fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -218,6 +229,10 @@ def _read_file(path: Path) -> dict[str, Any]:
     for key in _PATH_KEYS:
         if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
             values[key] = str(base / values[key])
+    audit = values.get("audit")
+    key_path = audit.get("signing_key") if isinstance(audit, dict) else None
+    if isinstance(key_path, str) and not Path(key_path).is_absolute():
+        audit["signing_key"] = str(base / key_path)  # type: ignore[index]
     return values
 
 

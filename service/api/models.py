@@ -197,6 +197,16 @@ class Audit(Shape):
     problems: list[str]
 
 
+class AuditHead(Shape):
+    """An anchored head; ``signature`` and ``public_key`` (base64) when heads are signed."""
+
+    position: int
+    hash: str
+    recorded_at: str | None
+    signature: str | None = None
+    public_key: str | None = None
+
+
 class PollOutcome(Shape):
     source_id: str
     status: str

@@ -130,6 +130,20 @@ class FetchPolicySettings(BaseModel):
     allow_private: bool = False
 
 
+class HttpSettings(BaseModel):
+    """``[http]``: what one connection may send the API (``service.api.httpguard``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_head_bytes: int = Field(default=16 * 1024, ge=1024)  # request line + headers
+    max_url_bytes: int = Field(default=8 * 1024, ge=256)  # the request target
+    max_headers: int = Field(default=100, ge=10)
+    head_timeout: float = Field(default=10.0, gt=0)  # seconds to send a whole request head
+    max_body_bytes: int = Field(default=64 * 1024, ge=0)
+    keep_alive: int = Field(default=5, ge=1)  # seconds an idle connection stays open
+    max_connections: int = Field(default=1000, ge=1)  # beyond: 503
+
+
 class AuditSettings(BaseModel):
     """``[audit]``: signing of published heads (``service.headsign``)."""
 
@@ -172,6 +186,7 @@ class Settings(BaseSettings):
 
     fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -10,7 +10,8 @@ from jobs.fetch.fetcher import Fetcher, FetchSettings
 from jobs.fetch.sandbox import ParseSandbox
 from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
-from jobs.schedule.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourceload import load_sources
 from service.bootstrap import Services
 from service.bundled import config_dir
 

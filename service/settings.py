@@ -44,6 +44,14 @@ class IngestSettings(BaseModel):
     downloads_threshold: float = Field(default=0.10, ge=0.0)
 
 
+class WorkerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: ``worker``'s health and metrics listener (``--metrics-port``); unset: none.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -62,6 +70,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from service import __version__
-from service.cli import audit, db, events, ops, reads, replay, serve
+from service.cli import audit, db, events, ops, reads, replay, serve, sources, worker
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -23,7 +23,9 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")
+app.add_typer(sources.app, name="sources")
 serve.register(app)
+worker.register(app)
 ops.register(app)
 reads.register(app)
 replay.register(app)

@@ -1,10 +1,11 @@
 """Every Prometheus metric crownlog exports, in one literal (``METRICS``).
 
 The code creates its metrics from this list (``counter``, ``gauge``, ``histogram``, and the
-per-source families of ``service.sourcemetrics``), and the table in ``docs/operations.md`` is
-rendered from it (``markdown_table``; a test keeps the two identical). ``exported_by`` says which
-process answers with the metric: ``api`` (``serve``'s ``/metrics``), ``poller`` (a process that
-polls: ``worker --metrics-port`` and ``serve`` with its scheduler) or ``all``.
+families read from the database by ``service.sourcemetrics`` and ``jobs.notify.metrics``), and
+the table in ``docs/operations.md`` is rendered from it (``markdown_table``; a test keeps the
+two identical). ``exported_by`` says which process answers with the metric: ``api``
+(``serve``'s ``/metrics``), ``poller`` (a process that polls: ``worker --metrics-port`` and
+``serve`` with its scheduler) or ``all``.
 """
 
 from __future__ import annotations
@@ -115,6 +116,35 @@ METRICS: tuple[Metric, ...] = (
         ("source",),
         "api",
         "Events appended by each source's polls, from the database (every worker's)",
+    ),
+    Metric(
+        "crownlog_notify_deliveries_total",
+        "counter",
+        ("target", "outcome"),
+        "api",
+        "Notification delivery attempts by target and outcome (delivered, failed), from the "
+        "database",
+    ),
+    Metric(
+        "crownlog_notify_consecutive_errors",
+        "gauge",
+        ("target",),
+        "api",
+        "Failed deliveries in a row per notify target (0: healthy)",
+    ),
+    Metric(
+        "crownlog_notify_lag_events",
+        "gauge",
+        ("target",),
+        "api",
+        "Log events after a target's cursor (it has not looked at them yet)",
+    ),
+    Metric(
+        "crownlog_notify_derive_lag_events",
+        "gauge",
+        (),
+        "api",
+        "Log events whose alerts are not derived yet (absent until notify first runs)",
     ),
     Metric(
         "crownlog_polls_total",

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Kind = Literal["feed", "github-releases", "hf-models", "leaderboard"]
+Kind = Literal["feed", "github-releases", "hf-models", "leaderboard", "models"]
+#: Kinds that read a board and must name it (``leaderboard = "<board>"``).
+BOARD_KINDS = ("leaderboard", "models")
 KINDS: tuple[str, ...] = get_args(Kind)
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 EVERY_PATTERN = r"^\s*(\d+)\s*([smhd])\s*$"
@@ -47,6 +49,10 @@ class SourceConfig:
     enabled: bool = True
     #: Glob of archived snapshots (relative to the sources file) that ``backfill`` ingests.
     archive: str | None = None
+    #: Derived fetches only (``jobs.schedule.derived``; never from sources.toml): the Hugging
+    #: Face repository fetched and the models it is about.
+    repo: str | None = None
+    models: tuple[str, ...] = ()
 
 
 class SourceEntry(BaseModel):
@@ -57,7 +63,7 @@ class SourceEntry(BaseModel):
         strict=True,
         frozen=True,
         json_schema_extra={
-            "if": {"properties": {"kind": {"const": "leaderboard"}}},
+            "if": {"properties": {"kind": {"enum": list(BOARD_KINDS)}}},
             "then": {"required": ["leaderboard"]},
         },
     )
@@ -71,7 +77,7 @@ class SourceEntry(BaseModel):
         json_schema_extra={"pattern": EVERY_PATTERN},
     )
     lab: str | None = Field(None, description="A catalog lab slug: a hint for attribution.")
-    leaderboard: str | None = Field(None, description="The board (kind = leaderboard).")
+    leaderboard: str | None = Field(None, description="The board (kind leaderboard, models).")
     method: str | None = Field(None, description="Scoring method version of the board.")
     rows: str | None = Field(None, description="Dotted path to the rows of a nested snapshot.")
     columns: dict[str, str] = Field(
@@ -114,8 +120,8 @@ class SourceEntry(BaseModel):
 
     @model_validator(mode="after")
     def _leaderboard_named(self) -> SourceEntry:
-        if self.kind == "leaderboard" and not self.leaderboard:
-            raise ValueError('a leaderboard source needs `leaderboard = "<board>"`')
+        if self.kind in BOARD_KINDS and not self.leaderboard:
+            raise ValueError(f'a {self.kind} source needs `leaderboard = "<board>"`')
         return self
 
     def config(self, folder: Path) -> SourceConfig:

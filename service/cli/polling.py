@@ -48,24 +48,31 @@ class Polling:
         }
 
 
-def start_polling(services: Services, sources: SourceSet) -> Polling:
-    """Backfill archives, schedule every enabled source, reload the file on SIGHUP."""
+def start_polling(services: Services, sources: SourceSet, demo: bool = False) -> Polling:
+    """Backfill archives, schedule every enabled source (and the derived fetches), follow the
+    log for alerts, reload the sources file on SIGHUP."""
+    from jobs.notify.follower import build_follower
     from jobs.runtime import backfill_archives, build_ingestion
     from jobs.schedule.scheduler import PollScheduler
     from jobs.schedule.workerlock import WorkerLock
 
     lock = WorkerLock(services.engine)
     lock.acquire()
-    ingestion = build_ingestion(services)
+    follower = build_follower(services)  # [[notify]] targets: alerts from the log
+    ingestion = build_ingestion(services, demo=demo)
     appended = backfill_archives(ingestion, services, sources.enabled)
     if appended:
         log.info("archives backfilled", appended=appended)
-    scheduler = PollScheduler(ingestion.poller, sources)
+    scheduler = PollScheduler(ingestion.poller, sources, derived=ingestion.derived.run)
     scheduler.start()
     signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
+    if follower is not None:
+        follower.start()
 
     def stop() -> None:
         scheduler.shutdown(wait=True)
+        if follower is not None:
+            follower.stop()
         ingestion.close()
         lock.release()
 

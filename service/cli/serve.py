@@ -29,13 +29,19 @@ class ApiWiring:
     poller built on first use). The sources file is re-read when it changed on disk; a broken
     one keeps the last valid sources and is reported (``sources_status``)."""
 
-    def __init__(self, services: Services, sources: SourceSet) -> None:
+    def __init__(self, services: Services, sources: SourceSet, demo: bool = False) -> None:
+        from prometheus_client import REGISTRY
+
         import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
+        from jobs.notify.metrics import NotifyCollector
 
         self._services = services
         self._set = sources
+        self._demo = demo
         self._lock = threading.Lock()
         self._built: list[Any] = []
+        self._notify_metrics = NotifyCollector(services.engine)
+        REGISTRY.register(self._notify_metrics)
 
     def sources(self) -> list[dict[str, Any]]:
         from jobs.schedule.sourcestatus import source_rows
@@ -59,7 +65,7 @@ class ApiWiring:
             return None
         with self._lock:
             if not self._built:
-                self._built.append(build_ingestion(self._services))
+                self._built.append(build_ingestion(self._services, demo=self._demo))
         outcome = asdict(self._built[0].poller.poll(source))
         for key in ("next_due_at", "polled_at"):
             if outcome[key] is not None:
@@ -67,6 +73,9 @@ class ApiWiring:
         return outcome
 
     def close(self) -> None:
+        from prometheus_client import REGISTRY
+
+        REGISTRY.unregister(self._notify_metrics)
         with self._lock:
             for ingestion in self._built:
                 ingestion.close()
@@ -74,7 +83,7 @@ class ApiWiring:
 
 def api_wiring(services: Services, demo: bool = False) -> ApiWiring:
     """The wiring of ``serve``: the sources file read (``SourceFileError`` if broken)."""
-    return ApiWiring(services, read_sources(services, demo))
+    return ApiWiring(services, read_sources(services, demo), demo)
 
 
 def serve(
@@ -94,8 +103,8 @@ def serve(
     sources = read_sources(services, demo)
     stop: Callable[[], None] | None = None
     if not no_scheduler:
-        stop = start_polling(services, sources).stop
-    wiring = ApiWiring(services, sources)
+        stop = start_polling(services, sources, demo).stop
+    wiring = ApiWiring(services, sources, demo)
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
     log.info("serving", url=f"http://{bind_host}:{bind_port}/", scheduler=not no_scheduler)
     app = create_app(

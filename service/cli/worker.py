@@ -42,7 +42,7 @@ def worker(
     services = context(ctx).services()
     settings = services.settings.worker
     sources = read_sources(services, demo)
-    polling = start_polling(services, sources)
+    polling = start_polling(services, sources, demo)
     port = metrics_port if metrics_port is not None else settings.metrics_port
     probes = None
     if port is not None:

@@ -242,7 +242,6 @@ def _record(outcome: PollOutcome) -> None:
     metrics.EVENTS_APPENDED.labels(outcome.source_id).inc(outcome.appended)
     if outcome.status == "error":
         metrics.POLL_ERRORS.labels(outcome.source_id).inc()
-    metrics.SOURCE_ERRORS.labels(outcome.source_id).set(outcome.consecutive_errors)
     log.log(
         30 if outcome.status == "error" else 20,
         "poll",

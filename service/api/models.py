@@ -185,9 +185,26 @@ class SourceRow(Shape):
     events_appended: int
 
 
+class SourcesFileError(Shape):
+    line: int | None
+    message: str
+    problems: list[str]
+
+
+class SourcesFile(Shape):
+    """The sources file as this process last read it; a broken file keeps the last valid set."""
+
+    path: str
+    valid: bool
+    error: SourcesFileError | None
+    loaded_at: str | None
+    sources: int
+
+
 class SourcePage(Shape):
     items: list[SourceRow]
     next: str | None
+    sources_file: SourcesFile | None = None
 
 
 class Audit(Shape):

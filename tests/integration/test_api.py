@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from service.api import models
 from service.api.app import create_app
 from service.bootstrap import Services, build
-from service.cli.serve import _api_wiring
+from service.cli.serve import api_wiring
 from service.settings import ApiSettings
 from tests import apidata
 from tests.builders import item
@@ -52,7 +52,8 @@ def race(
     directory = tmp_path_factory.mktemp(f"race-{request.param}")
     with apidata.race_database(request.param, directory) as url:
         services = build(apidata.settings(url, directory))
-        sources, poll_now, close = _api_wiring(services, demo=False)
+        wiring = api_wiring(services)
+        sources, poll_now, close = wiring.sources, wiring.poll_now, wiring.close
         client = TestClient(create_app(services, sources, poll_now))
         yield Race(services, client, directory)
         close()
@@ -394,7 +395,8 @@ def test_admin_poll_needs_the_bearer_token(race: Race) -> None:
             update={"api": ApiSettings(admin_token=SecretStr("s3cret"))}
         )
     )
-    sources, poll_now, close = _api_wiring(services, demo=False)
+    wiring = api_wiring(services)
+    sources, poll_now, close = wiring.sources, wiring.poll_now, wiring.close
     try:
         with TestClient(create_app(services, sources, poll_now)) as client:
             url = "/api/v1/sources/race-news/poll"

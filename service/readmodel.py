@@ -20,8 +20,8 @@ from service.clock import Clock, format_time
 from service.pastviews import PastStates
 from service.projections import crown
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
-from service.projections.disputes import disputes_view
 from service.projections.digest import States, initial_states, snapshot
+from service.projections.disputes import disputes_view
 from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view

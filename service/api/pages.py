@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from service.api import charts, citystats
+from service.api.disputes import with_evidence
 from service.api.eventtext import describe
 from service.api.historychart import Series, history_chart
-from service.api.disputes import with_evidence
 from service.api.modelevents import events_page
 from service.api.pagetime import PageTime
 from service.api.uncertainty import tied_with_leader, with_ties

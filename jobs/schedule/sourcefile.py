@@ -30,6 +30,7 @@ _KNOWN = {
     "enabled",
     "as_of",
     "archive",
+    "filter",
 }
 
 
@@ -51,6 +52,8 @@ class SourceConfig:
     enabled: bool = True
     #: Glob of archived snapshots (relative to the sources file) that ``backfill`` ingests.
     archive: str | None = None
+    #: Keywords an item must contain to be recorded (``jobs.sources.itemfilter``); () = all.
+    filter: tuple[str, ...] = ()
     #: Derived fetches only (``jobs.schedule.derived``; never from sources.toml): the Hugging
     #: Face repository fetched and the models it is about.
     repo: str | None = None
@@ -109,6 +112,9 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
         raise ConfigError(f"{where}: url must be http(s):// or file: (got {url!r})")
     if kind in ("leaderboard", "models") and not entry.get("leaderboard"):
         raise ConfigError(f'{where}: a {kind} source needs `leaderboard = "<board>"`')
+    keywords = entry.get("filter", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        raise ConfigError(f'{where}: filter must be a list of keywords (filter = ["AI", "大模型"])')
     try:
         every = parse_every(str(entry.get("every", "30m")))
     except ValueError as exc:
@@ -127,4 +133,5 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
         as_of=entry.get("as_of"),
         enabled=bool(entry.get("enabled", True)),
         archive=str(path.resolve().parent / entry["archive"]) if entry.get("archive") else None,
+        filter=tuple(keywords),
     )

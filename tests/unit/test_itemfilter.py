@@ -45,7 +45,8 @@ def test_a_latin_keyword_matches_where_no_letter_touches_it() -> None:
 
 def test_case_width_and_text_are_folded() -> None:
     """Case-insensitive, NFKC (full-width ＡＩ is AI), and the text counts as well as the title."""
-    items = [_item("ＡＩ 手机"), _item("ai 眼镜"), _item("新品", "搭载大模型"), _item("汽车", "续航")]
+    items = [_item("ＡＩ 手机"), _item("ai 眼镜"), _item("新品", "搭载大模型")]
+    items.append(_item("汽车", "续航"))
     assert [o.title for o in on_topic(["AI", "大模型"], items)] == ["ＡＩ 手机", "ai 眼镜", "新品"]
 
 

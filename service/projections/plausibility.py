@@ -7,7 +7,7 @@ disputes (``service.projections.disputes``: each other figure judged against the
 Flags:
 
 - ``active_exceeds_total`` — an active count above the total (the item's or the known one);
-- ``moe_share`` — an MoE's active share outside 0.5%–60% of its total (a dropped digit:
+- ``moe_share`` — an MoE's active share outside 2%–60% of its total (a dropped digit:
   ``3550亿`` total with ``32亿`` active);
 - ``magnitude`` — ten times or more off the known value ("32亿" for 320亿, 100× typos);
 - ``swapped`` — the total equals the known active count, or the reverse (a secondary page that
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-#: An MoE activates between these shares of its parameters (Kimi K2 3.2%, Wan2.2 A14B ~52%).
-MIN_SHARE, MAX_SHARE = 0.005, 0.60
+#: An MoE activates between these shares of its parameters: the sparsest of 2025 (Kimi K2 3.2%,
+#: Qwen3-Next 3.75%) to Wan2.2 A14B (~52%).
+MIN_SHARE, MAX_SHARE = 0.02, 0.60
 #: Off by this factor or more from the known value: an order of magnitude.
 MAGNITUDE = 9.5
 

@@ -58,7 +58,7 @@ def test_plausibility_flags() -> None:
         "active_exceeds_total",
     )
     assert count_flags("params_active", 1 * B, none, {"params_total": {355 * B}}) == ("moe_share",)
-    assert count_flags("params_total", 3550 * B, known, {}) == ("magnitude",)
+    assert count_flags("params_total", 3550 * B, known, {}) == ("moe_share", "magnitude")
     assert "magnitude" in count_flags("params_total", 35 * B, known, {})
     assert "swapped" in count_flags("params_total", 32 * B, known, {})
     # Plausible: the right share, a rounding difference, a dense model's equal counts.
@@ -71,8 +71,18 @@ def test_a_flagged_count_is_reported_with_its_flags_at_half_confidence() -> None
     state = {"glm-4.5": ModelState(registered=True, params_total=355 * B, params_active=32 * B)}
     events = run(news("GLM-4.5 has 3.55 trillion parameters, a source says."), state)
     spec = next(e for e in events if e.type == "ModelSpecReported")
-    assert spec.data["params_total"] == 3550 * B and spec.data["flags"] == ["magnitude"]
+    assert spec.data["params_total"] == 3550 * B
+    assert spec.data["flags"] == ["moe_share", "magnitude"]
     assert spec.data["confidence"] < 0.5 and spec.data["authority"] == PRESS
+
+
+def test_a_dropped_digit_in_the_same_item_is_flagged() -> None:
+    """32亿 for 320亿 beside the right total: a 0.9% active share is no 2025 MoE."""
+    events = run(news("GLM-4.5总参数3550亿，激活参数32亿。"), registered("glm-4.5"))
+    specs = {key: e.data for e in events if e.type == "ModelSpecReported" for key in e.data}
+    assert specs["params_active"]["params_active"] == 32 * 10**8
+    assert specs["params_active"]["flags"] == ["moe_share"]
+    assert "flags" not in specs["params_total"] or specs["params_total"]["flags"] == ["moe_share"]
 
 
 def test_spec_reports_name_their_authority() -> None:

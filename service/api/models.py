@@ -139,6 +139,28 @@ class Model(Shape):
     aliases: list[str]
 
 
+class DisputedReport(Shape):
+    """One value a source reported for a figure the sources disagree on."""
+
+    value: int | str
+    current: bool
+    authority: Literal["lab", "press"]
+    confidence: float
+    occurred_at: str
+    position: int
+    flags: list[str]
+    evidence: str | None = None
+    source_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+
+
+class ModelDetail(Model):
+    """One model's facts and, per field the sources disagree on, each side's report."""
+
+    disputes: dict[str, list[DisputedReport]] = {}
+
+
 class ModelPage(Shape):
     items: list[Model]
     next: str | None

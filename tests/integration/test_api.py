@@ -144,7 +144,7 @@ def test_known_at_and_position_cut_the_log(race: Race) -> None:
 def test_model_facts_now_and_before_release(race: Race) -> None:
     """A model's facts come from the polled news; as_of before the release leaves them unknown."""
     glm = race.get(f"/api/v1/models/{GLM}")
-    models.Model.model_validate(glm)
+    models.ModelDetail.model_validate(glm)
     assert glm["params_total"] == 355_000_000_000 and glm["params_active"] == 32_000_000_000
     assert glm["released_at"].startswith("2025-07-28") and glm["license"] == "MIT"
     assert (glm["lab"], glm["city"], glm["country"]) == ("zhipu", "Beijing", "CN")

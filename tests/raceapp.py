@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 
 from jobs.runtime import build_ingestion
-from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcestatus import source_rows
 from service.api.app import create_app
 from service.bootstrap import Services, build
-from service.cli.serve import _api_wiring
 from tests import apidata
 
 with warnings.catch_warnings():
@@ -47,12 +47,16 @@ def race_app(kind: str, directory: Path) -> Iterator[Race]:
     """The race database of ``kind`` (``sqlite`` / ``postgresql``) and the app over it."""
     with apidata.race_database(kind, directory) as url:
         services = build(apidata.settings(url, directory))
-        sources, poll_now, close = _api_wiring(services, demo=False)
-        client = TestClient(create_app(services, sources, poll_now))
+        path = directory / "sources.toml"
+
+        def sources() -> list[dict[str, Any]]:
+            return source_rows(services.engine, load_sources(path))
+
+        # Not the serve wiring: that registers process-wide metrics, once per process.
+        client = TestClient(create_app(services, sources))
         try:
             yield Race(services, client, directory, url)
         finally:
-            close()
             services.close()
 
 

@@ -1,7 +1,7 @@
 """The score index (board_scores): leaderboard rows by board and snapshot, filled from the log.
 
 Revision ID: 0009_views
-Revises: 0002
+Revises: 0008_notify
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_views"
-down_revision: str | None = "0002"
+down_revision: str | None = "0008_notify"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

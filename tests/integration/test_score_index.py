@@ -67,7 +67,7 @@ def test_the_migration_fills_the_index_from_an_older_log(database_url: str, tmp_
     """A log written before revision 0009 is indexed when the database is upgraded."""
     engine = create_engine(database_url)
     try:
-        migrate.downgrade(engine, "0002")
+        migrate.downgrade(engine, "0008_notify")
         old = EventStore(engine, projectors=[ItemIndex(), ProjectionWriter()])
         old.append(scores())
         migrate.upgrade(engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jobs.catalogsync import sync_catalog, sync_crown_rule
@@ -11,8 +11,10 @@ from jobs.fetch.sandbox import ParseSandbox
 from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
 from jobs.schedule.derived import DerivedFetches
-from jobs.schedule.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourceload import load_sources
 from service.bootstrap import Services
+from service.bundled import config_dir
 
 #: Derived fetches are small documents (an API entry, a README): a tighter cap, and no retries
 #: within the fetch (a failure is retried later by the target's own backoff).
@@ -44,7 +46,7 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
     """
     catalog, _appended = sync_catalog(services)
     sync_crown_rule(services)
-    fetcher = Fetcher(FetchSettings())
+    fetcher = Fetcher(FetchSettings(allow_private=services.settings.fetch.allow_private))
     sandbox = ParseSandbox(workers=workers)
     interpreter = FactInterpreter(
         catalog, services.reads, services.settings.ingest.downloads_threshold
@@ -54,9 +56,11 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
     )
     hf = services.settings.hf
     if demo:
-        demo_hf = (services.settings.sources.parent / "demo" / "hf").resolve()
+        demo_hf = (sources_path(services, demo=True).parent / "hf").resolve()
         hf = hf.model_copy(update={"base_url": demo_hf.as_uri()})
-    derived_fetcher = Fetcher(DERIVED_FETCH)
+    derived_fetcher = Fetcher(
+        replace(DERIVED_FETCH, allow_private=services.settings.fetch.allow_private)
+    )
     derived_poller = Poller(
         services.store, derived_fetcher, sandbox, interpreters=[interpreter], clock=services.clock
     )
@@ -65,10 +69,12 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
 
 
 def sources_path(services: Services, demo: bool = False) -> Path:
-    """The sources file: the settings' one, or the bundled demo's."""
-    if demo:
-        return services.settings.sources.parent / "demo" / "sources.toml"
-    return services.settings.sources
+    """The sources file: the settings' one; with ``demo`` the demo beside it, else the one
+    crownlog ships with (an installed crownlog has no config folder of its own)."""
+    if not demo:
+        return services.settings.sources
+    beside = services.settings.sources.parent / "demo" / "sources.toml"
+    return beside if beside.is_file() else config_dir() / "demo" / "sources.toml"
 
 
 def enabled_sources(path: Path) -> list[SourceConfig]:

@@ -61,6 +61,8 @@ EVENT_TYPES: dict[str, EventType] = {
                 "architecture",
                 "context_length",
                 "modality",
+                "authority",
+                "flags",
                 *_FACT,
             ),
         ),

@@ -21,10 +21,12 @@ from service.pastviews import PastStates
 from service.projections import crown
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
 from service.projections.digest import States, initial_states, snapshot
+from service.projections.disputes import disputes_view
 from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
 from service.schema import events as events_table
+from service.scorehistory import read_history
 from service.timepoint import At
 
 
@@ -67,6 +69,11 @@ class ReadModel:
         recorded = self._recorded_at(position)
         now = at.as_of or at.known_at or recorded or self._clock()
         return View(states, position, recorded, at.as_of, now)
+
+    def position_of(self, at: At) -> int:
+        """The last log position a read at ``at`` sees (the known_at / position cut)."""
+        head = self.head()
+        return head if at.is_now else self._past.position_of(at, head)
 
     def _current(self, head: int) -> States:
         with self._lock:
@@ -138,7 +145,32 @@ class ReadModel:
         return items
 
     def model(self, slug: str, at: At = At()) -> dict[str, Any] | None:
-        return model_view(self.view(at).states["catalog"], slug)
+        """``slug``'s facts and the figures its sources disagree on (``disputes``)."""
+        catalog = self.view(at).states["catalog"]
+        found = model_view(catalog, slug)
+        if found is not None:
+            found["disputes"] = disputes_view(catalog.models.get(slug))
+        return found
+
+    def history(
+        self, slug: str, leaderboard: str | None = None, at: At = At()
+    ) -> dict[str, Any] | None:
+        """``slug``'s points on a board over time (``service.scorehistory``), or None if the
+        log holds nothing about it at ``at``."""
+        board = leaderboard or self.crown_board
+        position = self.position_of(at)
+        with self.engine.connect() as conn:
+            points = read_history(conn, slug, board, position, at.as_of)
+        if points is None:
+            return None
+        return {
+            "model": slug,
+            "leaderboard": board,
+            "as_of": _time(at.as_of),
+            "known_at": None if at.is_now else _time(self._recorded_at(position)),
+            "position": position,
+            "points": points,
+        }
 
     def places(self, kind: str, at: At = At()) -> list[dict[str, Any]]:
         view = self.view(at)

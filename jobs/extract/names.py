@@ -111,6 +111,11 @@ class NameResolver:
         """True if ``slug`` is a model this resolver was built with."""
         return slug in self._models
 
+    def model_lab(self, slug: str) -> str | None:
+        """The catalog's lab for the model ``slug`` (None when unknown)."""
+        entry = self._models.get(slug)
+        return entry.lab if entry else None
+
     def lab_of(self, name: str) -> str | None:
         """The lab slug for a lab name or alias (HF author, GitHub owner, Chinese name)."""
         return self._labs.get(name_key(name))
@@ -169,7 +174,11 @@ class NameResolver:
         if model.slug in self._models:
             return
         self._models[model.slug] = model
-        for name in (model.slug, model.name, *model.aliases):
+        names = [model.slug, model.name, *model.aliases]
+        # A repo id's name part names the model too: "tencent/Hunyuan-A13B-Pretrain" is
+        # written "Hunyuan-A13B-Pretrain" in prose.
+        names += [name.rsplit("/", 1)[1] for name in model.aliases if "/" in name]
+        for name in names:
             key = name_key(name)
             if not key or key in self._by_key:
                 continue

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from service.api import models
 from service.api.context import ApiContext
+from service.api.disputes import with_evidence
 from service.api.formats import CSV_RESPONSE, FORMAT, csv_table, page_size
 from service.api.params import BadParameter, page
 from service.api.query import (
@@ -27,6 +28,7 @@ from service.api.query import (
     PAGE,
     PARAMS_MAX,
     PARAMS_MIN,
+    SLUGS,
     TIME_AXIS,
     WEIGHTS_STATUS,
     QuerySpec,
@@ -48,7 +50,9 @@ Board = Annotated[
 
 STANDINGS = QuerySpec(*TIME_AXIS, LEADERBOARD, OPEN_WEIGHTS, LAB, CITY, FORMAT)
 CROWN = QuerySpec(*TIME_AXIS, LEADERBOARD, FORMAT)
-MODEL_FILTERS = (LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX)
+MODEL_FILTERS = (
+    LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX, SLUGS
+)  # fmt: skip
 MODELS = QuerySpec(*TIME_AXIS, *MODEL_FILTERS, *PAGE, FORMAT)
 MODEL = QuerySpec(*TIME_AXIS)
 PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE, FORMAT)
@@ -59,7 +63,9 @@ def model_filter(q: dict[str, Any]) -> ModelFilter:
     low, high = q["params_min"], q["params_max"]
     if low is not None and high is not None and low > high:
         raise BadParameter("params_min is larger than params_max")
+    slugs = q.get("slugs")
     return ModelFilter(
+        slugs=frozenset(s.strip() for s in slugs.split(",") if s.strip()) if slugs else None,
         country=q["country"],
         license=q["license"],
         weights=q["weights"],
@@ -132,7 +138,7 @@ def read_routes(api: ApiContext) -> APIRouter:
 
     @router.get(
         "/models/{slug}",
-        response_model=models.Model,
+        response_model=models.ModelDetail,
         responses={404: {"model": models.Error}},
         openapi_extra=MODEL.openapi(),
     )
@@ -144,7 +150,7 @@ def read_routes(api: ApiContext) -> APIRouter:
             found = reads.model(slug, at)
             if found is None:
                 raise HTTPException(404, f"no model {slug!r} is known{_when(at)}")
-            return found
+            return with_evidence(reads.engine, found)
 
         return await api.read(request, at, compute)
 

@@ -25,6 +25,7 @@ from jobs.schedule.claim import claim
 from jobs.schedule.sourcefile import SourceConfig
 from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
 from jobs.schedule.staterepo import load_state, save_state
+from jobs.sources.itemfilter import on_topic
 from service.clock import Clock, utcnow
 from service.db import WRITE
 from service.errors import SourceError
@@ -177,7 +178,9 @@ class Poller:
         observations: Sequence[Observation],
         now: datetime,
     ) -> list[StoredEvent]:
-        """Item events, then what the interpreters derive, appended in the caller's transaction."""
+        """Item events, then what the interpreters derive, appended in the caller's transaction.
+        Items off the source's ``filter`` are left out (``jobs.sources.itemfilter``)."""
+        observations = on_topic(source.filter, observations)
         known = known_items(conn, source.id)
         events = item_events(source, observations, known, now)
         # Items seen unchanged say nothing new, except listings whose counts move (downloads).
@@ -242,7 +245,6 @@ def _record(outcome: PollOutcome) -> None:
     metrics.EVENTS_APPENDED.labels(outcome.source_id).inc(outcome.appended)
     if outcome.status == "error":
         metrics.POLL_ERRORS.labels(outcome.source_id).inc()
-    metrics.SOURCE_ERRORS.labels(outcome.source_id).set(outcome.consecutive_errors)
     log.log(
         30 if outcome.status == "error" else 20,
         "poll",

@@ -11,7 +11,8 @@ from jobs.fetch.sandbox import ParseSandbox
 from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
 from jobs.schedule.derived import DerivedFetches
-from jobs.schedule.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourceload import load_sources
 from service.bootstrap import Services
 from service.bundled import config_dir
 
@@ -55,7 +56,7 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
     )
     hf = services.settings.hf
     if demo:
-        demo_hf = (services.settings.sources.parent / "demo" / "hf").resolve()
+        demo_hf = (sources_path(services, demo=True).parent / "hf").resolve()
         hf = hf.model_copy(update={"base_url": demo_hf.as_uri()})
     derived_fetcher = Fetcher(
         replace(DERIVED_FETCH, allow_private=services.settings.fetch.allow_private)

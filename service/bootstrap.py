@@ -12,6 +12,7 @@ from service.db import create_engine
 from service.errors import SchemaError
 from service.projections.items import ItemIndex
 from service.projections.persist import ProjectionWriter
+from service.projections.scoreindex import ScoreIndex
 from service.readmodel import ReadModel
 from service.settings import Settings
 from service.store import EventStore, Projector
@@ -19,7 +20,7 @@ from service.store import EventStore, Projector
 
 def projectors() -> list[Projector]:
     """Every persisted projector, in the order they fold each append."""
-    return [ItemIndex(), ProjectionWriter()]
+    return [ItemIndex(), ScoreIndex(), ProjectionWriter()]
 
 
 @dataclass

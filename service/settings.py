@@ -75,6 +75,14 @@ class IngestSettings(BaseModel):
     downloads_threshold: float = Field(default=0.10, ge=0.0)
 
 
+class WorkerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: ``worker``'s health and metrics listener (``--metrics-port``); unset: none.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+
+
 NotifyEvent = Literal[
     "crown", "release", "enters-top10", "left-board", "source-failing", "source-recovered"
 ]
@@ -172,6 +180,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
     hf: HfSettings = Field(default_factory=HfSettings)
     notify: list[NotifyTarget] = Field(default_factory=list)
 

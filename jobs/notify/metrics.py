@@ -1,16 +1,26 @@
 """``/metrics`` for notifications, read from the database at scrape time: deliveries are made
-by workers, the API may run in another process, and the counts must agree across them."""
+by workers, the API may run in another process, and the counts must agree across them. Names
+and help come from ``service.metrics``; while the database is down the last values read are
+exported again (``/metrics`` keeps answering)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import structlog
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
 from jobs.notify import alertstore, targetstore
 from service import appendsql
+from service.metrics import BY_NAME
+
+log = structlog.get_logger("crownlog.metrics")
+
+
+def _help(name: str) -> str:
+    return BY_NAME[name].help
 
 
 class NotifyCollector(Collector):
@@ -18,26 +28,34 @@ class NotifyCollector(Collector):
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._last: tuple[list[targetstore.TargetState], int, int | None] = ([], 0, None)
+
+    def _read(self) -> tuple[list[targetstore.TargetState], int, int | None]:
+        try:
+            with self._engine.connect() as conn:
+                states = targetstore.load_all(conn)
+                head = appendsql.head(conn)[0]
+                derived = alertstore.checkpoint(conn)
+        except Exception as exc:  # the database is down: the last values read
+            log.warning("notify state not read; exporting the last known", error=str(exc))
+            return self._last
+        self._last = (list(states), head, derived)
+        return self._last
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        with self._engine.connect() as conn:
-            states = targetstore.load_all(conn)
-            head = appendsql.head(conn)[0]
-            derived = alertstore.checkpoint(conn)
+        states, head, derived = self._read()
         deliveries = CounterMetricFamily(
             "crownlog_notify_deliveries",
-            "Notification delivery attempts by target and outcome (live deliveries)",
+            _help("crownlog_notify_deliveries_total"),
             labels=["target", "outcome"],
         )
         errors = GaugeMetricFamily(
             "crownlog_notify_consecutive_errors",
-            "Failed deliveries in a row per target (0: healthy)",
+            _help("crownlog_notify_consecutive_errors"),
             labels=["target"],
         )
         lag = GaugeMetricFamily(
-            "crownlog_notify_lag_events",
-            "Log events after a target's cursor (it has not looked at them yet)",
-            labels=["target"],
+            "crownlog_notify_lag_events", _help("crownlog_notify_lag_events"), labels=["target"]
         )
         for state in states:
             deliveries.add_metric([state.name, "delivered"], state.delivered)
@@ -45,8 +63,7 @@ class NotifyCollector(Collector):
             errors.add_metric([state.name], state.consecutive_errors)
             lag.add_metric([state.name], max(0, head - state.position))
         derive_lag = GaugeMetricFamily(
-            "crownlog_notify_derive_lag_events",
-            "Log events whose alerts are not derived yet (absent until notify first runs)",
+            "crownlog_notify_derive_lag_events", _help("crownlog_notify_derive_lag_events")
         )
         if derived is not None:
             derive_lag.add_metric([], max(0, head - derived))

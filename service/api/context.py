@@ -29,6 +29,8 @@ from service.timepoint import At
 SourcesFn = Callable[[], list[dict[str, Any]]]
 #: Poll one source now; the outcome as a dict, or None if no source has that id.
 PollNowFn = Callable[[str], dict[str, Any] | None]
+#: The sources file's state: path, valid, error (line, message), loaded_at, sources.
+SourcesStatusFn = Callable[[], dict[str, Any]]
 
 
 def render_json(value: Any) -> tuple[bytes, str]:
@@ -43,6 +45,7 @@ class ApiContext:
     services: Services
     sources: SourcesFn | None = None
     poll_now: PollNowFn | None = None
+    sources_status: SourcesStatusFn | None = None
     bodies: BodyCache = field(default_factory=BodyCache)
     checkpoints: CheckpointReader = field(init=False)
     checkpoint: Batched[int] = field(init=False)

@@ -139,6 +139,28 @@ class Model(Shape):
     aliases: list[str]
 
 
+class DisputedReport(Shape):
+    """One value a source reported for a figure the sources disagree on."""
+
+    value: int | str
+    current: bool
+    authority: Literal["lab", "press"]
+    confidence: float
+    occurred_at: str
+    position: int
+    flags: list[str]
+    evidence: str | None = None
+    source_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+
+
+class ModelDetail(Model):
+    """One model's facts and, per field the sources disagree on, each side's report."""
+
+    disputes: dict[str, list[DisputedReport]] = {}
+
+
 class ModelPage(Shape):
     items: list[Model]
     next: str | None
@@ -185,9 +207,26 @@ class SourceRow(Shape):
     events_appended: int
 
 
+class SourcesFileError(Shape):
+    line: int | None
+    message: str
+    problems: list[str]
+
+
+class SourcesFile(Shape):
+    """The sources file as this process last read it; a broken file keeps the last valid set."""
+
+    path: str
+    valid: bool
+    error: SourcesFileError | None
+    loaded_at: str | None
+    sources: int
+
+
 class SourcePage(Shape):
     items: list[SourceRow]
     next: str | None
+    sources_file: SourcesFile | None = None
 
 
 class Audit(Shape):

@@ -133,7 +133,11 @@ def log_routes(api: ApiContext) -> APIRouter:
         rows = sorted((public_row(r) for r in api.sources()) if api.sources else [], key=_id)
         table = csv_table(request, format, "sources")
         body = page(rows, _id, after, page_size(request, table, limit))
-        content, media_type = csv_body(table, body) if table else render_json(body)
+        if table:
+            content, media_type = csv_body(table, body)
+        else:
+            status = api.sources_status() if api.sources_status else None
+            content, media_type = render_json({**body, "sources_file": status})
         headers = {"Cache-Control": "no-store", "Vary": "Accept", **_format(table)[1]}
         return Response(content, media_type=media_type, headers=headers)
 

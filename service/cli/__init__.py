@@ -8,7 +8,19 @@ from pathlib import Path
 import typer
 
 from service import __version__
-from service.cli import audit, db, events, follow, notify, ops, reads, replay, serve
+from service.cli import (
+    audit,
+    db,
+    events,
+    follow,
+    notify,
+    ops,
+    reads,
+    replay,
+    serve,
+    sources,
+    worker,
+)
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -23,8 +35,10 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")
+app.add_typer(sources.app, name="sources")
 app.add_typer(notify.app, name="notify")
 serve.register(app)
+worker.register(app)
 ops.register(app)
 reads.register(app)
 follow.register(app)

@@ -1,4 +1,4 @@
-"""``crownlog poll`` and ``crownlog sources``: run polls now, see every source's health."""
+"""``crownlog poll`` and ``crownlog backfill``: poll sources now, ingest archived snapshots."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli.context import context
-from service.cli.timeopts import CSV
 from service.clock import format_time
-from service.tables import TABLES
 
 
 def register(app: typer.Typer) -> None:
     app.command()(poll)
-    app.command()(sources)
     app.command()(backfill)
 
 
@@ -82,39 +79,6 @@ def _outcome_dict(outcome: object) -> dict[str, object]:
     if value["next_due_at"] is not None:
         value["next_due_at"] = format_time(value["next_due_at"])
     return value
-
-
-def sources(
-    ctx: typer.Context,
-    demo: bool = typer.Option(False, "--demo", help="Use the bundled demo sources."),
-    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
-    as_csv: bool = CSV,
-) -> None:
-    """Per-source poll state: last poll, status, errors, next due time."""
-    from jobs.runtime import sources_path
-    from jobs.schedule.sourcefile import load_sources
-    from jobs.schedule.sourcestatus import source_rows
-
-    services = context(ctx).services()
-    rows = source_rows(services.engine, load_sources(sources_path(services, demo)))
-    if as_csv:
-        typer.echo(TABLES["sources"].render({"items": rows}), nl=False)
-        return
-    if as_json:
-        typer.echo(orjson.dumps({"items": rows, "next": None}))
-        return
-    table = Table("source", "kind", "status", "errors", "last poll", "next due", "last error")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["kind"],
-            row["last_status"] or "never",
-            str(row["consecutive_errors"]),
-            row["last_poll_at"] or "",
-            row["next_due_at"] or "",
-            (row["last_error"] or "")[:80],
-        )
-    Console().print(table)
 
 
 def backfill(

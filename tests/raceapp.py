@@ -53,6 +53,7 @@ def race_app(kind: str, directory: Path) -> Iterator[Race]:
         try:
             yield Race(services, client, directory, url)
         finally:
+            close()
             services.close()
 
 

@@ -62,10 +62,8 @@ def _api_wiring(
     Returns ``(sources, poll_now, close)``."""
     from dataclasses import asdict
 
-    from prometheus_client import REGISTRY
-
     import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
-    from jobs.notify.metrics import NotifyCollector
+    from jobs.notify.metrics import expose
     from jobs.runtime import Ingestion, build_ingestion, sources_path
     from jobs.schedule.sourcefile import load_sources
     from jobs.schedule.sourcestatus import source_rows
@@ -74,8 +72,7 @@ def _api_wiring(
     path = sources_path(services, demo)
     lock = threading.Lock()
     built: list[Ingestion] = []
-    notify_metrics = NotifyCollector(services.engine)
-    REGISTRY.register(notify_metrics)
+    expose(services.engine)  # notification counts at /metrics
 
     def sources() -> list[dict[str, Any]]:
         return source_rows(services.engine, load_sources(path))
@@ -94,7 +91,7 @@ def _api_wiring(
         return outcome
 
     def close() -> None:
-        REGISTRY.unregister(notify_metrics)
+        expose(None)
         with lock:
             for ingestion in built:
                 ingestion.close()

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from service.bundled import config_dir
 from service.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/crownlog.toml")
@@ -42,6 +43,29 @@ class CrownSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     leaderboard: str = "lmarena-text"
+    #: The weights status a crown holder needs: ``open`` (a weights repository is known) or
+    #: ``claimed`` (an open licence claim suffices: boards without evidence). Recorded in the
+    #: log (``CrownRuleChanged``) when it changes, since replay never reads config.
+    weights: Literal["open", "claimed"] = "open"
+
+
+class HfSettings(BaseModel):
+    """Endpoints crownlog derives itself on the Hugging Face Hub (docs/design.md §6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "https://huggingface.co"
+    #: Verify a repository a source links a model to, by one fetch of ``/api/models/<repo>``.
+    verify_repos: bool = True
+    #: Fetch the model card (README) of a model's weights repository once, and extract from it.
+    model_cards: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "file://")):
+            raise ValueError("must be an http(s):// or file:// URL")
+        return value.rstrip("/")
 
 
 class IngestSettings(BaseModel):
@@ -96,6 +120,16 @@ class NotifyTarget(BaseModel):
         return self
 
 
+class FetchPolicySettings(BaseModel):
+    """``[fetch]``: what URLs named by remote servers may reach (``jobs.fetch.urlpolicy``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Let redirects and next-page links reach loopback, private, link-local or multicast
+    #: addresses: for lab networks and tests with loopback servers only.
+    allow_private: bool = False
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -103,15 +137,18 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
-    database_url: str = "sqlite:///data/crownlog.db"
-    sources: Path = Path("config/sources.toml")
-    catalog: Path = Path("config/catalog.toml")
+    #: Empty: the SQLite file ``crownlog.db`` in ``data_dir``.
+    database_url: str = ""
+    sources: Path = Field(default_factory=lambda: config_dir() / "sources.toml")
+    catalog: Path = Field(default_factory=lambda: config_dir() / "catalog.toml")
+    #: Local state: the default database lives here (the one folder crownlog creates itself).
     data_dir: Path = Path("data")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    hf: HfSettings = Field(default_factory=HfSettings)
     notify: list[NotifyTarget] = Field(default_factory=list)
 
     @field_validator("notify")
@@ -122,6 +159,8 @@ class Settings(BaseSettings):
         if twice:
             raise ValueError(f"notify target names must be unique: {', '.join(twice)}")
         return targets
+
+    fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -134,6 +173,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init arguments; the environment overrides them.
         return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'crownlog.db'}"
+        return self
 
 
 def config_path(explicit: str | Path | None = None) -> Path | None:
@@ -165,6 +210,10 @@ def _read_file(path: Path) -> dict[str, Any]:
             values = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}): {exc.reason}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     base = path.resolve().parent
     for key in _PATH_KEYS:
         if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
@@ -188,4 +237,4 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
             lines.append(
                 f"invalid setting {key!r} = {error.get('input')!r} in {origin}: {error['msg']}"
             )
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    return "invalid settings: " + "; ".join(lines)

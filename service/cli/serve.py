@@ -29,12 +29,12 @@ def _start_scheduler(services: Any, demo: bool) -> Any:
     lock = WorkerLock(services.engine)
     lock.acquire()
     follower = build_follower(services)  # [[notify]] targets: alerts from the log
-    ingestion = build_ingestion(services)
+    ingestion = build_ingestion(services, demo=demo)
     path = sources_path(services, demo)
     appended = backfill_archives(ingestion, services, enabled_sources(path))
     if appended:
         log.info("archives backfilled", appended=appended)
-    scheduler = PollScheduler(ingestion.poller, path)
+    scheduler = PollScheduler(ingestion.poller, path, derived=ingestion.derived.run)
     scheduler.start()
     signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
     if follower is not None:
@@ -83,7 +83,7 @@ def _api_wiring(
             return None
         with lock:
             if not built:
-                built.append(build_ingestion(services))
+                built.append(build_ingestion(services, demo=demo))
         outcome = asdict(built[0].poller.poll(source))
         for key in ("next_due_at", "polled_at"):
             if outcome[key] is not None:

@@ -6,12 +6,15 @@ Entries are plain tuples (cheap to build, sort and copy):
 
 - ``(t, position, SCORE, board, model, method, value, ci_low, ci_high, row_open_weights)``
 - ``(t, position, METHOD, board, method)``
-- ``(t, position, OPEN, model, tier, confidence, open_weights)``
+- ``(t, position, OPEN, model, tier, confidence, open_weights)`` — a licence claim
+- ``(t, position, REPO, model)`` — a weights repository is known from ``t`` (evidence)
+- ``(t, position, RULE, weights)`` — the crown rule (``open`` or ``claimed``)
 
 Rules: a board ranks only scores of its current method (the latest change, else its first
 score's); a method change keeps only that method's scores from the change on. A model may hold
-the crown while its winning open-weights fact so far (``service.projections.facts``) says
-open; unknown counts as closed. The leader is the eligible model with the highest score, ties
+the crown while its weights status so far (``service.projections.weights``: a repository makes
+it open, else its winning claim makes it claimed or closed) is one the crown rule allows. The
+leader is the eligible model with the highest score, ties
 to the smaller slug. When the leader changes at ``t`` the old reign ends at ``t`` with the
 co-holders of the state just before that entry; a reign that would last zero time (several
 rows of one snapshot share ``t``) is dropped, and one ended at ``t`` resumes if its model
@@ -24,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from service.projections import weights
 from service.projections.facts import HINT, FactKey
 
-SCORE, METHOD, OPEN = 0, 1, 2
+SCORE, METHOD, OPEN, REPO, RULE = 0, 1, 2, 3, 4
 
 Entry = tuple[Any, ...]
 #: ``(value, ci_low, ci_high, occurred_at)``
@@ -59,11 +63,21 @@ class Board:
 
 @dataclass(slots=True)
 class Race:
-    """Every board's replay state plus the open-weights facts seen so far."""
+    """Every board's replay state plus the weights evidence and claims seen so far."""
 
     boards: dict[str, Board] = field(default_factory=dict)
+    #: The winning licence claim per model: open (True) or closed (False).
     facts: dict[str, tuple[FactKey, bool]] = field(default_factory=dict)
+    #: Models whose weights repository is known.
+    repos: set[str] = field(default_factory=set)
+    #: The crown rule: the weights statuses a holder may have.
+    rule: str = weights.DEFAULT_RULE
     eligible: set[str] = field(default_factory=set)
+
+    def status(self, model: str) -> str:
+        """``model``'s weights status so far."""
+        fact = self.facts.get(model)
+        return weights.status(model in self.repos, None if fact is None else fact[1])
 
 
 def _best(
@@ -182,6 +196,24 @@ def _open(race: Race, when: datetime, model: str, key: FactKey, is_open: bool) -
     if known is not None and key < known[0]:
         return  # a stronger report stands
     race.facts[model] = (key, is_open)
+    _recheck(race, when, model)
+
+
+def _repo(race: Race, when: datetime, model: str) -> None:
+    if model not in race.repos:
+        race.repos.add(model)
+        _recheck(race, when, model)
+
+
+def _rule(race: Race, when: datetime, rule: str) -> None:
+    race.rule = rule
+    for model in sorted({*race.facts, *race.repos, *race.eligible}):
+        _recheck(race, when, model)
+
+
+def _recheck(race: Race, when: datetime, model: str) -> None:
+    """Hand the crown over where ``model``'s eligibility changed at ``when``."""
+    is_open = weights.allowed(race.status(model), race.rule)
     eligible = race.eligible
     if (model in eligible) == is_open:
         return
@@ -212,9 +244,13 @@ def advance(race: Race, entry: Entry) -> None:
         _score(race, entry)
     elif kind == METHOD:
         _method(race, entry)
-    else:
+    elif kind == OPEN:
         _, position, _kind, model, tier, confidence, is_open = entry
         _open(race, entry[0], model, (tier, confidence, entry[0], position), is_open)
+    elif kind == REPO:
+        _repo(race, entry[0], entry[3])
+    else:
+        _rule(race, entry[0], entry[3])
 
 
 def copy_race(race: Race) -> Race:
@@ -229,4 +265,4 @@ def copy_race(race: Race) -> Race:
         )
         for slug, b in race.boards.items()
     }
-    return Race(boards, dict(race.facts), set(race.eligible))
+    return Race(boards, dict(race.facts), set(race.repos), race.rule, set(race.eligible))

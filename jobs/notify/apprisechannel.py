@@ -21,7 +21,9 @@ from service.settings import NotifyTarget
 class AppriseChannel:
     """Sends deliveries of one target through Apprise."""
 
-    def __init__(self, target: NotifyTarget, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, target: NotifyTarget, client: httpx.Client | None = None, policy: object = None
+    ) -> None:
         import apprise
 
         self._apprise = apprise.Apprise()

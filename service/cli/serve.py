@@ -80,7 +80,7 @@ class ApiWiring:
 
 def api_wiring(services: Services, demo: bool = False) -> ApiWiring:
     """The wiring of ``serve``: the sources file read (``SourceFileError`` if broken)."""
-    return ApiWiring(services, read_sources(services, demo), demo)
+    return ApiWiring(services, read_sources(services.settings, demo), demo)
 
 
 def serve(
@@ -96,9 +96,9 @@ def serve(
     from service.api.app import create_app
     from service.api.httpguard import guarded_protocol
 
+    sources = read_sources(context(ctx).settings, demo)
     services = context(ctx).services(upgrade_empty=True)
     settings = services.settings
-    sources = read_sources(services, demo)
     stop: Callable[[], None] | None = None
     if not no_scheduler:
         stop = start_polling(services, sources, demo).stop

@@ -9,6 +9,10 @@ class CrownlogError(Exception):
     """Base of every error crownlog raises deliberately; the message is for a human."""
 
 
+class UsageError(CrownlogError):
+    """A command was given an argument that names nothing (an unknown target, say)."""
+
+
 class ConfigError(CrownlogError):
     """Settings or a config file are invalid; the message names the key and the file."""
 

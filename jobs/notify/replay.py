@@ -26,7 +26,7 @@ from jobs.schedule import healthlog
 from service import appendsql, reader
 from service.bootstrap import Services
 from service.db import WRITE
-from service.errors import ConfigError
+from service.errors import UsageError
 from service.projections.digest import snapshot
 from service.settings import NotifyTarget
 from service.timepoint import At
@@ -43,12 +43,12 @@ class ReplayReport:
 
 
 def target_named(services: Services, name: str) -> NotifyTarget:
-    """The configured target ``name``; ``ConfigError`` naming the configured ones otherwise."""
+    """The configured target ``name``; ``UsageError`` naming the configured ones otherwise."""
     for target in services.settings.notify:
         if target.name == name:
             return target
     names = ", ".join(t.name for t in services.settings.notify) or "none"
-    raise ConfigError(f"no [[notify]] target named {name!r} (configured: {names})")
+    raise UsageError(f"no [[notify]] target named {name!r} (configured: {names})")
 
 
 def replay(

@@ -30,6 +30,7 @@ from service.errors import (
     IntegrityError,
     SchemaError,
     SourceError,
+    UsageError,
 )
 
 OK, PROBLEM, USAGE, DATABASE, CONFIG = 0, 1, 2, 3, 4
@@ -41,6 +42,7 @@ EXIT_CODES: dict[type[CrownlogError], int] = {
     ConcurrencyError: PROBLEM,
     SchemaError: PROBLEM,
     SourceError: PROBLEM,
+    UsageError: USAGE,
 }
 
 

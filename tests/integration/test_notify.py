@@ -64,7 +64,7 @@ def test_a_new_target_starts_at_the_head_then_gets_the_crown_change(
     crown = body["alerts"][0]
     assert crown["previous"] == "deepseek-r1-0528" and crown["leaderboard"] == "lmarena-text"
     assert crown["lab"] == "moonshot" and crown["city"] == "Beijing"
-    assert crown["weights"] == "claimed"  # a licence claim; no weights repository is known
+    assert crown["weights"] == "open"  # the race's listing names its weights repository
     assert drain(follower) == 0 and len(hook.requests) == 1
     follower.stop()
     services.close()
@@ -119,7 +119,8 @@ def test_filters_choose_alerts_by_lab_city_board_and_release_age(
     assert by_path == {
         "/hook/zhipu": [("release", "glm-4.5")],
         "/hook/hz": [("crown", "deepseek-r1-0528")],
-        "/hook/claimed": [("crown", "deepseek-r1-0528")],
+        # The race's models have weights repositories: "open" passes, "claimed" gets nothing.
+        "/hook/open": [("release", "glm-4.5"), ("crown", "deepseek-r1-0528")],
     }
     follower.stop()
     services.close()

@@ -2,7 +2,7 @@
 
 Reigns follow world time (``occurred_at``), not log order: a backfilled score appended today
 about last month changes last month's reigns. So the state keeps the *timeline* — every
-crown-relevant fact (scores, method changes, open/closed-weights reports) sorted by
+crown-relevant fact (scores, withdrawals, method changes, open/closed-weights reports) sorted by
 ``(occurred_at, position)`` — and a ``Race`` (``service.projections.race``) replayed from it:
 
 - an event newer in time than everything so far advances the race incrementally;
@@ -37,6 +37,7 @@ from service.projections.race import (
     METHOD,
     OPEN,
     SCORE,
+    WITHDRAW,
     Entry,
     Race,
     Reign,
@@ -105,7 +106,14 @@ def _score(state: CrownState, event: Foldable) -> CrownState:
         data.get("ci_low"),
         data.get("ci_high"),
         open_weights_of(data),
+        data.get("complete", True),
     )
+    return _add(state, entry)
+
+
+def _withdrawn(state: CrownState, event: Foldable) -> CrownState:
+    data = event.data
+    entry = (event.occurred_at, event.position, WITHDRAW, data["leaderboard"], data["model"])
     return _add(state, entry)
 
 
@@ -127,6 +135,7 @@ def _openness(state: CrownState, event: Foldable) -> CrownState:
 HANDLERS: dict[str, Callable[[CrownState, Foldable], CrownState]] = {
     "ScoreReported": _score,
     "LeaderboardMethodChanged": _method,
+    "ScoreWithdrawn": _withdrawn,
     "ModelReleased": _openness,
     "ModelLicenseChanged": _openness,
 }

@@ -4,12 +4,19 @@ The crown fold keeps a timeline of crown-relevant entries sorted by ``(occurred_
 position)``; a ``Race`` is what feeding those entries, oldest first, to ``advance`` gives.
 Entries are plain tuples (cheap to build, sort and copy):
 
-- ``(t, position, SCORE, board, model, method, value, ci_low, ci_high, row_open_weights)``
+- ``(t, position, SCORE, board, model, method, value, ci_low, ci_high, row_open_weights,
+  complete)``
 - ``(t, position, METHOD, board, method)``
 - ``(t, position, OPEN, model, tier, confidence, open_weights)``
+- ``(t, position, WITHDRAW, board, model)``
 
-Rules: a board ranks only scores of its current method (the latest change, else its first
-score's); a method change keeps only that method's scores from the change on. A model may hold
+Rules (the standings fold's, ``service.projections.standings``, replayed in time): a board
+ranks only scores of its current method (the latest change, else its first score's); a method
+change keeps only that method's scores from the change on. The first row of a complete snapshot
+newer than the method's last one starts a new listing: rows of that method older than it are
+dropped (models the new snapshot lists come back with it, row by row), so a model the board
+stopped listing leaves the race — and the crown — at that snapshot. A withdrawal drops the
+model's rows at once. A model may hold
 the crown while its winning open-weights fact so far (``service.projections.facts``) says
 open; unknown counts as closed. The leader is the eligible model with the highest score, ties
 to the smaller slug. When the leader changes at ``t`` the old reign ends at ``t`` with the
@@ -26,7 +33,7 @@ from typing import Any, NamedTuple
 
 from service.projections.facts import HINT, FactKey
 
-SCORE, METHOD, OPEN = 0, 1, 2
+SCORE, METHOD, OPEN, WITHDRAW = 0, 1, 2, 3
 
 Entry = tuple[Any, ...]
 #: ``(value, ci_low, ci_high, occurred_at)``
@@ -51,6 +58,8 @@ class Board:
     rows: dict[str, dict[str, Row]] = field(default_factory=dict)
     leader: str | None = None
     reigns: list[Reign] = field(default_factory=list)
+    #: Per method, the time of its latest complete snapshot replayed so far.
+    listed: dict[str, datetime] = field(default_factory=dict)
 
     def current_rows(self) -> dict[str, Row]:
         """Rows of the method the board ranks now."""
@@ -138,7 +147,7 @@ def _board(race: Race, slug: str) -> Board:
 
 
 def _score(race: Race, entry: Entry) -> None:
-    when, position, _kind, slug, model, method, value, low, high, row_open = entry
+    when, position, _kind, slug, model, method, value, low, high, row_open, complete = entry
     if row_open is not None:
         known = race.facts.get(model)
         if known is None or known[0][0] == HINT:  # an own fact always outranks a row's hint
@@ -149,7 +158,14 @@ def _score(race: Race, entry: Entry) -> None:
     rows = board.rows.get(method)
     if rows is None:
         rows = board.rows[method] = {}
-    if method != (board.changed_method or board.first_method):
+    current = method == (board.changed_method or board.first_method)
+    listed = board.listed.get(method)
+    if complete and (listed is None or when > listed):
+        board.listed[method] = when
+        if any(row[3] < when for row in rows.values()):
+            _new_listing(board, race.eligible, entry, current)
+            return
+    if not current:
         rows[model] = (value, low, high, when)
         return
     leader, eligible = board.leader, race.eligible
@@ -163,6 +179,33 @@ def _score(race: Race, entry: Entry) -> None:
         _hand_over(board, eligible, when, new)
         board.leader = new
     rows[model] = (value, low, high, when)
+
+
+def _new_listing(board: Board, eligible: set[str], entry: Entry, current: bool) -> None:
+    """The first row of a newer complete snapshot: the method's older rows leave the board."""
+    when, _position, _kind, _slug, model, method, value, low, high = entry[:9]
+    fresh = {m: row for m, row in board.rows[method].items() if row[3] >= when}
+    fresh[model] = (value, low, high, when)
+    if current:
+        new = _best(fresh, eligible)
+        if new != board.leader:
+            _hand_over(board, eligible, when, new)  # co-holders from the listing that ends
+            board.leader = new
+    board.rows[method] = fresh
+
+
+def _withdraw(race: Race, entry: Entry) -> None:
+    when, _position, _kind, slug, model = entry
+    board = race.boards.get(slug)
+    if board is None:
+        return
+    if model == board.leader:
+        rows = board.current_rows()
+        new = _best(rows, race.eligible, skip=model)
+        _hand_over(board, race.eligible, when, new)
+        board.leader = new
+    for rows in board.rows.values():
+        rows.pop(model, None)
 
 
 def _method(race: Race, entry: Entry) -> None:
@@ -212,6 +255,8 @@ def advance(race: Race, entry: Entry) -> None:
         _score(race, entry)
     elif kind == METHOD:
         _method(race, entry)
+    elif kind == WITHDRAW:
+        _withdraw(race, entry)
     else:
         _, position, _kind, model, tier, confidence, is_open = entry
         _open(race, entry[0], model, (tier, confidence, entry[0], position), is_open)
@@ -226,6 +271,7 @@ def copy_race(race: Race) -> Race:
             {method: dict(rows) for method, rows in b.rows.items()},
             b.leader,
             list(b.reigns),
+            dict(b.listed),
         )
         for slug, b in race.boards.items()
     }

@@ -1,15 +1,27 @@
-"""The standings fold: per leaderboard, the latest score of each model under the current method.
+"""The standings fold: per board, the models of the snapshot in force under the current method.
 
 Scores are only comparable within one methodology version (facts §0.1), so each board keeps
-its rows per method and ranks only those of its *current* method:
+its rows per method and ranks only those of its *current* method (docs/design.md §4):
 
 - the current method is that of the latest ``LeaderboardMethodChanged`` (by ``occurred_at``,
   then position), else the method of the board's earliest score;
 - a method change starts fresh standings: only scores of the new method that occurred at or
   after the change count (so a row appended just before the change event, for the same
   snapshot, still counts);
+- **the snapshot in force**: a row of a complete snapshot (every ``ScoreReported`` unless it
+  says ``complete: false``, as rows of a top-N extract do) dates the board's listing. Only rows
+  at or after the method's latest complete snapshot are ranked, so a model that snapshot no
+  longer lists is not ranked from then on, whatever order the snapshots arrived in, and an
+  ``as_of`` view ranks exactly the snapshot in force then. Rows of partial extracts newer than
+  that snapshot update or add models without removing any;
+- a ``ScoreWithdrawn`` later than a model's latest row takes it off the board too (it agrees
+  with the rule above for the withdrawals snapshots record; it lets other sources say so);
 - "latest" is by ``occurred_at`` (the snapshot's as-of time), then position, so a backfilled
   old snapshot never overrides a newer one.
+
+Every rule keeps the latest of something (row per model, snapshot time per method, mark,
+withdrawal per model), so the state is the same whatever order the events were appended in, and
+its size follows the boards' models, not the log.
 
 Mutable fold (see ``service.projections.digest``): ``apply`` changes ``state`` in place and
 returns it; ``copy`` makes an independent snapshot. Ranking happens in ``standings_view``.
@@ -22,26 +34,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.clock import format_time, parse_time
 from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import open_weights as catalog_open_weights
 from service.projections.catalog_view import place_of
 from service.projections.facts import open_weights_of
 
-#: ``(occurred_at, position, value, board_rank, row_open_weights)``
-Row = tuple[datetime, int, float, int | None, bool | None]
+#: ``(occurred_at, position, value, board_rank, row_open_weights, ci_low, ci_high, votes)``
+Row = tuple[datetime, int, float, int | None, bool | None, float | None, float | None, int | None]
 #: ``(occurred_at, position, method)``
 Mark = tuple[datetime, int, str]
+#: ``(occurred_at, position)``
+Moment = tuple[datetime, int]
 
 
 @dataclass(slots=True)
 class Board:
-    """One leaderboard: its method marks and the latest row per model, per method."""
+    """One leaderboard: method marks, the latest row per model per method, snapshot times."""
 
     first: Mark | None = None
     change: Mark | None = None
     rows: dict[str, dict[str, Row]] = field(default_factory=dict)
+    #: Per method, the time of its latest complete snapshot.
+    snapshots: dict[str, datetime] = field(default_factory=dict)
+    #: Per model, its latest ``ScoreWithdrawn``.
+    withdrawn: dict[str, Moment] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -73,10 +90,26 @@ def _score(state: Standings, event: Foldable) -> Standings:
     rows = board.rows.get(method)
     if rows is None:
         rows = board.rows[method] = {}
+    if data.get("complete", True):
+        listed = board.snapshots.get(method)
+        if listed is None or when > listed:
+            board.snapshots[method] = when
     model = data["model"]
     old = rows.get(model)
     if old is None or when > old[0] or (when == old[0] and position > old[1]):
-        rows[model] = (when, position, data["value"], data.get("rank"), open_weights_of(data))
+        rows[model] = (
+            when, position, data["value"], data.get("rank"), open_weights_of(data),
+            data.get("ci_low"), data.get("ci_high"), data.get("votes"),
+        )  # fmt: skip
+    return state
+
+
+def _withdrawn(state: Standings, event: Foldable) -> Standings:
+    board = _board(state, event.data["leaderboard"])
+    model, mark = event.data["model"], (event.occurred_at, event.position)
+    old = board.withdrawn.get(model)
+    if old is None or mark > old:
+        board.withdrawn[model] = mark
     return state
 
 
@@ -91,6 +124,7 @@ def _method_changed(state: Standings, event: Foldable) -> Standings:
 HANDLERS: dict[str, Callable[[Standings, Foldable], Standings]] = {
     "ScoreReported": _score,
     "LeaderboardMethodChanged": _method_changed,
+    "ScoreWithdrawn": _withdrawn,
 }
 
 
@@ -107,13 +141,23 @@ def current_method(board: Board) -> str | None:
 
 
 def current_rows(board: Board) -> dict[str, Row]:
-    """The latest row per model under the board's current method, since its last change."""
+    """The rows the board ranks: its current method's, of the snapshot in force (since the
+    last change and the latest complete snapshot), without models withdrawn after their row."""
     method = current_method(board)
-    rows = board.rows.get(method, {}) if method is not None else {}
-    if board.change is None:
-        return rows
-    since = board.change[0]
-    return {model: row for model, row in rows.items() if row[0] >= since}
+    if method is None:
+        return {}
+    floors = [board.snapshots.get(method), board.change[0] if board.change else None]
+    floor = max((moment for moment in floors if moment is not None), default=None)
+    withdrawn = board.withdrawn
+    listed = {}
+    for model, row in board.rows.get(method, {}).items():
+        if floor is not None and row[0] < floor:
+            continue
+        gone = withdrawn.get(model)
+        if gone is not None and gone > (row[0], row[1]):
+            continue
+        listed[model] = row
+    return listed
 
 
 def ranked(board: Board | None) -> list[tuple[int, str, Row]]:
@@ -147,8 +191,10 @@ def standings_view(
 
     ``rank`` is the model's dense rank on the whole board; the filters select rows and do not
     renumber them, so a lab's models show where they stand overall. ``open_weights`` of a row
-    is the catalog's fact, else the row's own flag, else null. ``board_rank`` is the rank the
-    board itself published, if any; ``method`` names the method the scores belong to.
+    is the catalog's fact, else the row's own flag, else null. ``ci_low``/``ci_high`` (the
+    board's interval) and ``votes`` are the row's where the board publishes them, else null.
+    ``board_rank`` is the rank the board itself published, if any; ``method`` names the method
+    the scores belong to.
     """
     board = standings.boards.get(leaderboard)
     city_key = city.lower() if city is not None else None
@@ -171,55 +217,12 @@ def standings_view(
                 "lab": model_lab,
                 "city": model_city,
                 "score": row[2],
+                "ci_low": row[5],
+                "ci_high": row[6],
+                "votes": row[7],
                 "open_weights": weights,
                 "board_rank": row[3],
             }
         )
     method = current_method(board) if board is not None else None
     return {"leaderboard": leaderboard, "method": method, "rows": rows}
-
-
-def copy(state: Standings) -> Standings:
-    """An independent snapshot of ``state`` (rows are immutable tuples)."""
-    return Standings(
-        {
-            slug: Board(b.first, b.change, {m: dict(rows) for m, rows in b.rows.items()})
-            for slug, b in state.boards.items()
-        }
-    )
-
-
-def _dump_mark(mark: Mark | None) -> list[Any] | None:
-    return None if mark is None else [format_time(mark[0]), mark[1], mark[2]]
-
-
-def _load_mark(dumped: list[Any] | None) -> Mark | None:
-    return None if dumped is None else (parse_time(dumped[0]), dumped[1], dumped[2])
-
-
-def dump(state: Standings) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (for snapshots and digests)."""
-    boards = {}
-    for slug, board in state.boards.items():
-        rows = {
-            method: {model: [format_time(r[0]), *r[1:]] for model, r in by_model.items()}
-            for method, by_model in board.rows.items()
-        }
-        boards[slug] = {
-            "first": _dump_mark(board.first),
-            "change": _dump_mark(board.change),
-            "rows": rows,
-        }
-    return {"boards": boards}
-
-
-def load(dumped: dict[str, Any]) -> Standings:
-    """The standings ``dump`` was made from."""
-    state = Standings()
-    for slug, board in dumped["boards"].items():
-        rows = {
-            method: {model: (parse_time(r[0]), *r[1:]) for model, r in by_model.items()}
-            for method, by_model in board["rows"].items()
-        }
-        state.boards[slug] = Board(_load_mark(board["first"]), _load_mark(board["change"]), rows)
-    return state

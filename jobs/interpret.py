@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from jobs.boardmethods import BoardMethods
+from jobs.boardreads import BoardReads
 from jobs.catalog import Catalog, ModelEntry
 from jobs.extract.decide import ModelState, decide
 from jobs.extract.facts import extract
@@ -86,7 +86,7 @@ class FactInterpreter:
     ) -> list[NewEvent]:
         states = self._reads.view().states
         known = model_states(states["catalog"])
-        methods = BoardMethods(conn, states["standings"])
+        boards = BoardReads(conn, self._reads, states["standings"])
         names = self._names.with_models(learned_models(states["catalog"], self._catalog))
         events: list[NewEvent] = []
         for observation in observations:
@@ -96,6 +96,7 @@ class FactInterpreter:
                 topic = names.resolve(repo) if isinstance(repo, str) else None
                 text = f"{observation.title or ''}\n{observation.text}"
                 facts = extract(text, names, topic=topic)
+            methods, around = boards.around(source, observation)
             events.extend(
                 decide(
                     observation,
@@ -104,9 +105,10 @@ class FactInterpreter:
                     known,
                     now,
                     self._threshold,
-                    boards=methods.at(observation),
+                    boards=methods,
                     names=names,
                     lab_hint=source.lab,
+                    around=around,
                 )
             )
         return events

@@ -30,6 +30,7 @@ _KNOWN = {
     "enabled",
     "as_of",
     "archive",
+    "complete",
 }
 
 
@@ -45,12 +46,16 @@ class SourceConfig:
     leaderboard: str | None = None
     method: str | None = None
     rows: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    #: Our column name -> the source's (or several, the first present in a record wins).
+    columns: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     format: str | None = None
     as_of: str | None = None
     enabled: bool = True
     #: Glob of archived snapshots (relative to the sources file) that ``backfill`` ingests.
     archive: str | None = None
+    #: A leaderboard snapshot lists the whole board (False: a top-N extract, which never
+    #: withdraws the models it leaves out).
+    complete: bool = True
 
 
 def parse_every(text: str) -> timedelta:
@@ -89,6 +94,21 @@ def load_sources(path: Path) -> list[SourceConfig]:
     return sources
 
 
+def _columns(value: Any, where: str) -> dict[str, str | tuple[str, ...]]:
+    """``[source.columns]``: each a column name, or a list of names tried in order."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: columns must be a table of names")
+    columns: dict[str, str | tuple[str, ...]] = {}
+    for ours, theirs in value.items():
+        if isinstance(theirs, list) and theirs and all(isinstance(n, str) for n in theirs):
+            columns[str(ours)] = tuple(theirs)
+        elif isinstance(theirs, str):
+            columns[str(ours)] = theirs
+        else:
+            raise ConfigError(f"{where}: columns.{ours} must be a name or a list of names")
+    return columns
+
+
 def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
     where = f"{path}: source #{index} ({entry.get('id', 'no id')})"
     unknown = sorted(set(entry) - _KNOWN)
@@ -109,6 +129,9 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
         every = parse_every(str(entry.get("every", "30m")))
     except ValueError as exc:
         raise ConfigError(f"{where}: every: {exc}") from None
+    complete = entry.get("complete", True)
+    if not isinstance(complete, bool):
+        raise ConfigError(f"{where}: complete must be true or false (got {complete!r})")
     return SourceConfig(
         id=source_id,
         kind=kind,
@@ -118,9 +141,10 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
         leaderboard=entry.get("leaderboard"),
         method=entry.get("method"),
         rows=entry.get("rows"),
-        columns=dict(entry.get("columns", {})),
+        columns=_columns(entry.get("columns", {}), where),
         format=entry.get("format"),
         as_of=entry.get("as_of"),
         enabled=bool(entry.get("enabled", True)),
         archive=str(path.resolve().parent / entry["archive"]) if entry.get("archive") else None,
+        complete=complete,
     )

@@ -33,18 +33,8 @@ from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import place_of
 from service.projections.facts import OWN, fact_key, open_weights_of
-from service.projections.race import (
-    METHOD,
-    OPEN,
-    SCORE,
-    WITHDRAW,
-    Entry,
-    Race,
-    Reign,
-    advance,
-    co_holders,
-    copy_race,
-)
+from service.projections.race import METHOD, OPEN, SCORE, WITHDRAW, Entry, advance
+from service.projections.reigns import Race, Reign, co_holders, copy_race
 
 CHECKPOINT_EVERY = 4096
 _sort_key = itemgetter(0, 1)

@@ -12,7 +12,8 @@ from typing import Any
 
 from service.clock import format_time
 from service.projections.crown import CrownState, settle
-from service.projections.race import SCORE, Board, Entry, Race, Reign
+from service.projections.race import SCORE, Entry
+from service.projections.reigns import Board, Race, Reign
 
 _time = datetime.fromisoformat  # exact inverse of format_time, and fast on 10^5 entries
 
@@ -38,6 +39,8 @@ def _dump_board(board: Board) -> dict[str, Any]:
             for method, rows in board.rows.items()
         },
         "listed": {method: format_time(t) for method, t in board.listed.items()},
+        "instant": format_time(board.instant) if board.instant is not None else None,
+        "before": list(board.before),
         "reigns": [
             [
                 r.model,
@@ -52,6 +55,7 @@ def _dump_board(board: Board) -> dict[str, Any]:
 
 def _load_board(dumped: dict[str, Any]) -> Board:
     listed = {method: _time(t) for method, t in dumped.get("listed", {}).items()}
+    instant = dumped.get("instant")
     return Board(
         first_method=dumped["first_method"],
         changed_method=dumped["changed_method"],
@@ -65,6 +69,8 @@ def _load_board(dumped: dict[str, Any]) -> Board:
             for model, start, end, co in dumped["reigns"]
         ],
         listed=listed,
+        instant=_time(instant) if instant else None,
+        before=tuple(dumped.get("before", ())),
     )
 
 

@@ -7,7 +7,9 @@ its rows per method and ranks only those of its *current* method (docs/design.md
   then position), else the method of the board's earliest score;
 - a method change starts fresh standings: only scores of the new method that occurred at or
   after the change count (so a row appended just before the change event, for the same
-  snapshot, still counts);
+  snapshot, still counts). A mark naming the method already in force changes nothing (a
+  snapshot that arrives late can leave one behind), so the board keeps its marks — a handful
+  per board, one per change of method — to find where the current method's run began;
 - **the snapshot in force**: a row of a complete snapshot (every ``ScoreReported`` unless it
   says ``complete: false``, as rows of a top-N extract do) dates the board's listing. Only rows
   at or after the method's latest complete snapshot are ranked, so a model that snapshot no
@@ -29,6 +31,7 @@ returns it; ``copy`` makes an independent snapshot. Ranking happens in ``standin
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,7 +56,8 @@ class Board:
     """One leaderboard: method marks, the latest row per model per method, snapshot times."""
 
     first: Mark | None = None
-    change: Mark | None = None
+    #: Every ``LeaderboardMethodChanged``, oldest first.
+    marks: list[Mark] = field(default_factory=list)
     rows: dict[str, dict[str, Row]] = field(default_factory=dict)
     #: Per method, the time of its latest complete snapshot.
     snapshots: dict[str, datetime] = field(default_factory=dict)
@@ -116,9 +120,16 @@ def _withdrawn(state: Standings, event: Foldable) -> Standings:
 def _method_changed(state: Standings, event: Foldable) -> Standings:
     board = _board(state, event.data["leaderboard"])
     mark = (event.occurred_at, event.position, event.data["method"])
-    if board.change is None or mark[:2] > board.change[:2]:
-        board.change = mark
+    marks = board.marks
+    if not marks or mark[:2] > marks[-1][:2]:
+        marks.append(mark)
+    else:
+        insort(marks, mark, key=_moment)
     return state
+
+
+def _moment(mark: Mark) -> Moment:
+    return mark[0], mark[1]
 
 
 HANDLERS: dict[str, Callable[[Standings, Foldable], Standings]] = {
@@ -136,8 +147,27 @@ def apply(state: Standings, event: Foldable) -> Standings:
 
 def current_method(board: Board) -> str | None:
     """The method whose scores ``board`` ranks now, or None before any score or change."""
-    mark = board.change or board.first
+    mark = board.marks[-1] if board.marks else board.first
     return mark[2] if mark else None
+
+
+def method_since(board: Board) -> datetime | None:
+    """When the current method's run of marks began (None: it is the first score's, unmarked).
+
+    The run is the newest marks naming the current method; its oldest mark starts fresh
+    standings unless the method in force before it (the previous mark's, else the first
+    score's if that is older) was already the same.
+    """
+    marks = board.marks
+    if not marks:
+        return None
+    start = len(marks) - 1
+    while start and marks[start - 1][2] == marks[-1][2]:
+        start -= 1
+    mark, first = marks[start], board.first
+    if start == 0 and first is not None and first[:2] < mark[:2] and first[2] == mark[2]:
+        return None
+    return mark[0]
 
 
 def current_rows(board: Board) -> dict[str, Row]:
@@ -146,7 +176,7 @@ def current_rows(board: Board) -> dict[str, Row]:
     method = current_method(board)
     if method is None:
         return {}
-    floors = [board.snapshots.get(method), board.change[0] if board.change else None]
+    floors = [board.snapshots.get(method), method_since(board)]
     floor = max((moment for moment in floors if moment is not None), default=None)
     withdrawn = board.withdrawn
     listed = {}

@@ -14,7 +14,7 @@ def copy(state: Standings) -> Standings:
         {
             slug: Board(
                 b.first,
-                b.change,
+                list(b.marks),
                 {m: dict(rows) for m, rows in b.rows.items()},
                 dict(b.snapshots),
                 dict(b.withdrawn),
@@ -42,7 +42,7 @@ def dump(state: Standings) -> dict[str, Any]:
         }
         boards[slug] = {
             "first": _dump_mark(board.first),
-            "change": _dump_mark(board.change),
+            "marks": [_dump_mark(mark) for mark in board.marks],
             "rows": rows,
             "snapshots": {method: format_time(t) for method, t in board.snapshots.items()},
             "withdrawn": {m: [format_time(t), p] for m, (t, p) in board.withdrawn.items()},
@@ -60,12 +60,19 @@ def load(dumped: dict[str, Any]) -> Standings:
         }
         state.boards[slug] = Board(
             _load_mark(board["first"]),
-            _load_mark(board["change"]),
+            _marks(board),
             rows,
             {method: parse_time(t) for method, t in board.get("snapshots", {}).items()},
             {m: (parse_time(t), p) for m, (t, p) in board.get("withdrawn", {}).items()},
         )
     return state
+
+
+def _marks(board: dict[str, Any]) -> list[Mark]:
+    if "marks" in board:
+        return [mark for dumped in board["marks"] if (mark := _load_mark(dumped)) is not None]
+    change = _load_mark(board.get("change"))  # dumped when only the latest mark was kept
+    return [change] if change is not None else []
 
 
 def _load_row(dumped: list[Any]) -> Row:

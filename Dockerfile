@@ -1,9 +1,12 @@
 # crownlog: one image for every role (migrate, api, worker); configuration by environment.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml setup.py README.md ./
 COPY service ./service
 COPY jobs ./jobs
+# Shipped inside the wheel (service/bundled/): crownlog needs no checkout at run time.
+COPY migrations ./migrations
+COPY config ./config
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
@@ -14,12 +17,9 @@ ENV PYTHONUNBUFFERED=1 \
 RUN groupadd --system crownlog && useradd --system --gid crownlog --home /app crownlog
 WORKDIR /app
 COPY --from=build /install /usr/local
-COPY migrations ./migrations
-COPY alembic.ini ./
+# The default settings and sources; docker-compose.yml mounts ./config over it so that an
+# edited sources.toml reaches the workers (SIGHUP reloads it).
 COPY config ./config
-# The migrations folder is found beside the installed packages' source tree in a checkout; in
-# the image it lives here, and crownlog looks for it through CROWNLOG_MIGRATIONS.
-ENV CROWNLOG_MIGRATIONS=/app/migrations
 RUN mkdir -p /app/data && chown crownlog:crownlog /app/data
 USER crownlog
 EXPOSE 8000

@@ -25,8 +25,8 @@ test: venv
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: venv
-	$(BIN)/ruff check service jobs tests bench migrations
-	$(BIN)/ruff format --check service jobs tests bench migrations
+	$(BIN)/ruff check service jobs tests bench migrations setup.py
+	$(BIN)/ruff format --check service jobs tests bench migrations setup.py
 	$(BIN)/mypy
 
 bench: venv

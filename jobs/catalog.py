@@ -13,30 +13,36 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from jobs.extract.families import check_pattern
 from jobs.extract.text import name_key
 from service.errors import ConfigError
 from service.events import NewEvent
 
+#: Identity (a catalog file, a board's organization column, a lab family) holds at every world
+#: time, so ``as_of`` views of any date see labs, cities and placements: it is dated here.
+IDENTITY_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]{0,99}$")
-_LAB_KEYS = {"slug", "name", "aliases", "city", "country"}
+_LAB_KEYS = {"slug", "name", "aliases", "city", "country", "families"}
 _MODEL_KEYS = {"slug", "name", "lab", "aliases"}
 
 
 @dataclass(frozen=True, slots=True)
 class Lab:
-    """A lab: its slug, display name, other names (HF org, GitHub owner, Chinese name), place."""
+    """A lab: its slug, display name, other names (HF org, GitHub owner, Chinese name), place,
+    and ``families``: name patterns that place an otherwise unknown model key in it."""
 
     slug: str
     name: str
     aliases: tuple[str, ...] = ()
     city: str | None = None
     country: str | None = None
+    families: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +123,7 @@ def _lab(entry: dict[str, Any], where: str) -> Lab:
         aliases=_aliases(entry, f"{where} ({slug})"),
         city=_optional_text(entry, "city", f"{where} ({slug})"),
         country=_optional_text(entry, "country", f"{where} ({slug})"),
+        families=_families(entry, f"{where} ({slug})"),
     )
 
 
@@ -160,6 +167,17 @@ def _aliases(entry: dict[str, Any], where: str) -> tuple[str, ...]:
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise ConfigError(f"{where}: `aliases` must be a list of non-empty strings")
     return tuple(alias.strip() for alias in aliases)
+
+
+def _families(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+    patterns = entry.get("families", [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(f"{where}: `families` must be a list of name patterns such as 'glm-*'")
+    for pattern in patterns:
+        problem = check_pattern(pattern)
+        if problem:
+            raise ConfigError(f"{where}: family pattern {pattern!r}: {problem}")
+    return tuple(patterns)
 
 
 def _check_unique(origin: str, kind: str, slugs: list[str]) -> None:
@@ -209,15 +227,19 @@ def catalog_events(
             "aliases": sorted(lab.aliases),
             "city": lab.city,
             "country": lab.country,
+            "families": sorted(lab.families),
         }
         current = known.get(stream)
         if current is None:
-            events.append(_event(stream, "LabRegistered", {"slug": lab.slug, **wanted}, now, None))
+            data = {"slug": lab.slug, **wanted}
+            if not lab.families:
+                del data["families"]
+            events.append(_event(stream, "LabRegistered", data, now, None))
             continue
         changed = {
             name: value
             for name, value in wanted.items()
-            if _comparable(current.get(name)) != _comparable(value)
+            if _comparable(current.get(name), name) != _comparable(value, name)
         }
         if changed:
             events.append(_event(stream, "LabUpdated", {"slug": lab.slug, **changed}, now, current))
@@ -239,10 +261,11 @@ def catalog_events(
     return events
 
 
-def _comparable(value: Any) -> Any:
+def _comparable(value: Any, name: str = "") -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(value)
-    return value
+    # Logs written before labs had families hold none: the same as an empty list.
+    return [] if value is None and name == "families" else value
 
 
 def _event(

@@ -1,25 +1,26 @@
-"""Catalog changes go into the log before anything depends on them (replay never reads config)."""
+"""Catalog and crown-rule changes go into the log before anything depends on them (replay never
+reads config)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from jobs.catalog import Catalog, catalog_events, load_catalog
+from jobs.catalog import IDENTITY_TIME, Catalog, catalog_events, load_catalog
+from jobs.extract.names import NameResolver
 from service import appendsql
 from service.bootstrap import Services
-from service.events import Provenance
+from service.events import NewEvent, Provenance
+from service.projections import crown
+from service.projections.catalog import Catalog as CatalogState
 from service.projections.catalog_view import fact
 
 log = structlog.get_logger("crownlog.catalog")
-#: Identity from the catalog file holds at every world time, so ``as_of`` views of any date
-#: see labs, cities and aliases: its events are dated at the epoch.
-IDENTITY_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+RULE_STREAM = "crown:rule"
 
 
 def known_identities(services: Services) -> dict[str, dict[str, Any]]:
@@ -27,7 +28,9 @@ def known_identities(services: Services) -> dict[str, dict[str, Any]]:
     catalog = services.reads.view().states["catalog"]
     known: dict[str, dict[str, Any]] = {}
     for slug, fields in catalog.labs.items():
-        known[f"lab:{slug}"] = {n: fact(fields, n) for n in ("name", "aliases", "city", "country")}
+        known[f"lab:{slug}"] = {
+            n: fact(fields, n) for n in ("name", "aliases", "city", "country", "families")
+        }
     for slug, fields in catalog.models.items():
         known[f"model:{slug}"] = {n: fact(fields, n) for n in ("name", "lab", "aliases")}
     with services.engine.connect() as conn:
@@ -35,6 +38,25 @@ def known_identities(services: Services) -> dict[str, dict[str, Any]]:
     for stream, identity in known.items():
         identity["version"] = versions.get(stream, 0)
     return known
+
+
+def family_placements(catalog: Catalog, state: CatalogState, origin: Provenance) -> list[NewEvent]:
+    """``ModelPlaced`` (by family) for every model the log holds without a lab that one of the
+    catalog's lab families matches (by slug, name or alias). Keyed by model, lab and pattern:
+    a worker repeating it appends nothing, a changed pattern places the model again."""
+    families = NameResolver.from_catalog(catalog)
+    events = []
+    for slug, fields in sorted(state.models.items()):
+        if fact(fields, "lab") is not None:
+            continue
+        names = (slug, fact(fields, "name") or slug, *(fact(fields, "aliases") or ()))
+        family = families.family_of(*names)
+        if family is None:
+            continue
+        data = {"model": slug, "lab": family.lab, "by": "family", "pattern": family.pattern}
+        key = f"family:{slug}:{family.lab}:{family.pattern}"
+        events.append(NewEvent(f"model:{slug}", "ModelPlaced", data, IDENTITY_TIME, origin, key))
+    return events
 
 
 def sync_catalog(services: Services, path: Path | None = None) -> tuple[Catalog, int]:
@@ -47,7 +69,34 @@ def sync_catalog(services: Services, path: Path | None = None) -> tuple[Catalog,
         replace(event, source=origin)
         for event in catalog_events(catalog, known_identities(services), IDENTITY_TIME)
     ]
+    events += family_placements(catalog, services.reads.view().states["catalog"], origin)
     appended = len(services.store.append(events).appended) if events else 0
     if appended:
         log.info("catalog synced", file=str(path), appended=appended)
     return catalog, appended
+
+
+def sync_crown_rule(services: Services) -> int:
+    """Record ``[crown] weights`` in the log when it differs from the rule the log holds.
+
+    Replay never reads config, so the crown fold learns its rule from ``CrownRuleChanged``
+    (dated at the epoch: the rule applies to the whole history; ``known_at`` views before
+    the change still show the crown as it was decided then). Returns the events appended.
+    """
+    wanted = services.settings.crown.weights
+    current = crown.settle(services.reads.view().states["crown"]).race.rule
+    if wanted == current:
+        return 0
+    with services.engine.connect() as conn:
+        version = appendsql.survey(conn, (), [RULE_STREAM]).versions.get(RULE_STREAM, 0)
+    event = NewEvent(
+        RULE_STREAM,
+        "CrownRuleChanged",
+        {"weights": wanted, "previous": current},
+        IDENTITY_TIME,
+        Provenance("settings", "crown.weights"),
+        f"crown-rule:v{version}:{wanted}",
+    )
+    appended = len(services.store.append([event]).appended)
+    log.info("crown rule changed", weights=wanted, previous=current)
+    return appended

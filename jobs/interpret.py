@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from jobs.boardreads import BoardReads
-from jobs.catalog import Catalog, ModelEntry
+from jobs.catalog import Catalog, Lab, ModelEntry
 from jobs.extract.decide import ModelState, decide
 from jobs.extract.facts import extract
 from jobs.extract.names import NameResolver
@@ -28,7 +28,7 @@ from service.readmodel import ReadModel
 
 _STATE_FIELDS = (
     "lab", "params_total", "params_active", "architecture", "context_length", "license",
-    "open_weights", "downloads", "likes", "repo",
+    "open_weights", "downloads", "likes", "repo", "lab_by", "repo_links", "weights_repo",
 )  # fmt: skip
 
 
@@ -50,6 +50,7 @@ def model_states(catalog: CatalogState) -> dict[str, ModelState]:
     states = {}
     for slug, fields in catalog.models.items():
         values: dict[str, Any] = {name: _own_fact(fields, name) for name in _STATE_FIELDS}
+        values["repo_links"] = tuple(values["repo_links"] or ())
         released = fact(fields, "released_at")
         states[slug] = ModelState(
             **values, released_at=released.date() if released else None, registered=True
@@ -66,6 +67,16 @@ def learned_models(catalog: CatalogState, config: Catalog) -> list[ModelEntry]:
         for slug, fields in catalog.models.items()
         if slug not in configured
     ]  # fmt: skip
+
+
+def learned_labs(catalog: CatalogState, config: Catalog) -> list[Lab]:
+    """Labs the log registered from sources (an unknown organization), for name lookups."""
+    configured = {lab.slug for lab in config.labs}
+    return [
+        Lab(slug, fact(fields, "name") or slug, tuple(fact(fields, "aliases") or ()))
+        for slug, fields in catalog.labs.items()
+        if slug not in configured
+    ]
 
 
 class FactInterpreter:
@@ -87,7 +98,10 @@ class FactInterpreter:
         states = self._reads.view().states
         known = model_states(states["catalog"])
         boards = BoardReads(conn, self._reads, states["standings"])
-        names = self._names.with_models(learned_models(states["catalog"], self._catalog))
+        names = self._names.with_models(
+            learned_models(states["catalog"], self._catalog),
+            learned_labs(states["catalog"], self._catalog),
+        )
         events: list[NewEvent] = []
         for observation in observations:
             facts = []
@@ -96,6 +110,10 @@ class FactInterpreter:
                 topic = names.resolve(repo) if isinstance(repo, str) else None
                 text = f"{observation.title or ''}\n{observation.text}"
                 facts = extract(text, names, topic=topic)
+            elif observation.kind == "model-card":
+                # The card is about the repository's model: "It …" and a bare table row mean it.
+                subjects = list(observation.fields.get("models") or ())
+                facts = extract(observation.text, names, topic=subjects[0] if subjects else None)
             methods, around = boards.around(source, observation)
             events.extend(
                 decide(

@@ -11,20 +11,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 import structlog
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from jobs import metrics
-from jobs.fetch.fetcher import FetchError, FetchResult
+from jobs.fetch.fetcher import FetchError
+from jobs.fetch.pages import Fetch, Parse, PollLimits, walk_pages
 from jobs.itemevents import item_events
-from jobs.observation import Observation, ParseResult
+from jobs.observation import Observation
+from jobs.schedule import healthlog
 from jobs.schedule.claim import claim
 from jobs.schedule.sourcefile import SourceConfig
 from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
 from jobs.schedule.staterepo import load_state, save_state
-from jobs.sources.hf_models import next_page
 from service.clock import Clock, utcnow
 from service.db import WRITE
 from service.errors import SourceError
@@ -33,29 +33,11 @@ from service.projections.items import known_items
 from service.store import EventStore
 
 log = structlog.get_logger("crownlog.poll")
-PAGINATED = frozenset({"hf-models"})
 RECOUNTED = frozenset({"hf-model"})
-MAX_PAGES = 20
+
 
 #: Turns a poll's observations into domain events (extraction); runs inside the transaction.
 Interpreter = Callable[[Connection, SourceConfig, Sequence[Observation], datetime], list[NewEvent]]
-
-
-class Fetch(Protocol):
-    def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
-    ) -> FetchResult: ...
-
-
-class Parse(Protocol):
-    def run(
-        self,
-        kind: str,
-        body: bytes,
-        headers: dict[str, str],
-        source: SourceConfig,
-        fetched_at: datetime,
-    ) -> ParseResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +66,19 @@ class Poller:
         parser: Parse,
         interpreters: Sequence[Interpreter] = (),
         clock: Clock = utcnow,
+        limits: PollLimits | None = None,
     ) -> None:
+        self._limits = limits or PollLimits()
         self._store = store
         self._fetcher = fetcher
         self._parser = parser
         self._interpreters = list(interpreters)
         self._clock = clock
+
+    @property
+    def engine(self) -> Engine:
+        """The database the poller appends to (its sources' state lives there too)."""
+        return self._store.engine
 
     def poll(self, source: SourceConfig, only_if_due: bool = False) -> PollOutcome:
         """Poll ``source`` once (unless another worker holds it, or it is not yet due)."""
@@ -123,7 +112,10 @@ class Poller:
     def _fetch_and_store(
         self, source: SourceConfig, state: SourceState, now: datetime, started: float
     ) -> PollOutcome:
-        result = self._fetcher.fetch(state.url_for(source), state.etag, state.last_modified)
+        deadline = time.monotonic() + self._limits.deadline
+        result = self._fetcher.fetch(
+            state.url_for(source), state.etag, state.last_modified, deadline
+        )
         if result.status == 304 or result.body is None:
             new_state = after_fetch(
                 state,
@@ -138,8 +130,11 @@ class Poller:
             )
             with self._store.engine.connect() as conn, conn.begin():
                 save_state(conn, new_state)
+                healthlog.record(conn, state, new_state, now)
             return self._done(source.id, "not_modified", new_state, started)
-        parsed = self._parse_pages(source, result, now)
+        parsed = walk_pages(
+            self._fetcher, self._parser, source, result, now, deadline, self._limits
+        )
         with self._store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
             appended = self.ingest_in(conn, source, parsed.observations, now)
             new_state = after_fetch(
@@ -157,6 +152,7 @@ class Poller:
                 bozo_reason=parsed.bozo_reason,
             )
             save_state(conn, new_state)
+            healthlog.record(conn, state, new_state, now)
         return self._done(
             source.id,
             "ok",
@@ -192,26 +188,6 @@ class Poller:
             events.extend(interpret(conn, source, changed, now))
         return self._store.append_in(conn, events).appended
 
-    def _parse_pages(self, source: SourceConfig, first: FetchResult, now: datetime) -> ParseResult:
-        """Parse the response, following ``Link: rel=next`` pages of paginated kinds."""
-        assert first.body is not None
-        parsed = [self._parser.run(source.kind, first.body, first.headers, source, now)]
-        url = next_page(first.headers) if source.kind in PAGINATED else None
-        while url and len(parsed) < MAX_PAGES:
-            page = self._fetcher.fetch(url)
-            if page.body is None:
-                break
-            parsed.append(self._parser.run(source.kind, page.body, page.headers, source, now))
-            url = next_page(page.headers)
-        if len(parsed) == 1:
-            return parsed[0]
-        reasons = [p.bozo_reason for p in parsed if p.bozo_reason]
-        return ParseResult(
-            observations=[o for p in parsed for o in p.observations],
-            bozo_reason="; ".join(reasons) or None,
-            ttl_seconds=parsed[0].ttl_seconds,
-        )
-
     def _fail(
         self,
         source: SourceConfig,
@@ -226,6 +202,7 @@ class Poller:
         new_state = after_failure(state, source, now, message, status, retry_after)
         with self._store.engine.connect() as conn, conn.begin():
             save_state(conn, new_state)
+            healthlog.record(conn, state, new_state, now)
         return PollOutcome(
             source.id,
             "error",

@@ -31,9 +31,19 @@ _FACT = ("evidence", "confidence")
 EVENT_TYPES: dict[str, EventType] = {
     event_type.name: event_type
     for event_type in (
-        EventType("LabRegistered", 1, ("slug", "name"), ("aliases", "city", "country")),
-        EventType("LabUpdated", 1, ("slug",), ("name", "aliases", "city", "country")),
+        EventType("LabRegistered", 1, ("slug", "name"), ("aliases", "city", "country", "families")),
+        EventType("LabUpdated", 1, ("slug",), ("name", "aliases", "city", "country", "families")),
         EventType("ModelRegistered", 1, ("slug", "name"), ("lab", "aliases", "family")),
+        # A model placed in a lab by a source's organization column or a lab family pattern.
+        EventType("ModelPlaced", 1, ("model", "lab", "by"), ("organization", "pattern")),
+        # A source links a model to a weights repository: a candidate, not proof.
+        EventType("ModelRepoLinked", 1, ("model", "repo"), ("url", "evidence")),
+        # The Hugging Face model API confirmed a candidate: the weights can be downloaded.
+        EventType(
+            "WeightsRepoVerified", 1, ("model", "repo"), ("created_at", "gated", "url", "evidence")
+        ),
+        # The weights status a crown holder needs (setting ``[crown] weights``).
+        EventType("CrownRuleChanged", 1, ("weights",), ("previous",)),
         EventType(
             "ModelReleased",
             1,

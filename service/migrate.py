@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -12,11 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-
-def migrations_dir() -> Path:
-    """The Alembic folder: ``CROWNLOG_MIGRATIONS`` (the Docker image), else beside the packages."""
-    configured = os.environ.get("CROWNLOG_MIGRATIONS")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "migrations"
+from service.bundled import migrations_dir
 
 
 def alembic_config() -> Config:

@@ -51,8 +51,11 @@ class ModelFilter:
     weights: str | None = None
     params_min: int | None = None
     params_max: int | None = None
+    slugs: frozenset[str] | None = None
 
     def matches(self, model: dict[str, Any]) -> bool:
+        if self.slugs is not None and model["slug"] not in self.slugs:
+            return False
         texts = (
             ("lab", self.lab),
             ("city", self.city),

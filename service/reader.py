@@ -205,10 +205,14 @@ def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> lis
 
 
 def _time_param(conn: Connection, moment: datetime) -> Any:
+    """``moment`` as the driver compares it with a stored time (SQLite: the text written)."""
     utc = to_utc(moment)
     if conn.dialect.name == "sqlite":
         return utc.isoformat(sep=" ", timespec="microseconds")  # as appendsql writes it
     return utc
+
+
+stored_time = _time_param
 
 
 def last_position_recorded_by(conn: Connection, moment: datetime) -> int:

@@ -25,6 +25,7 @@ from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
 from service.schema import events as events_table
+from service.scorehistory import read_history
 from service.timepoint import At
 
 
@@ -67,6 +68,11 @@ class ReadModel:
         recorded = self._recorded_at(position)
         now = at.as_of or at.known_at or recorded or self._clock()
         return View(states, position, recorded, at.as_of, now)
+
+    def position_of(self, at: At) -> int:
+        """The last log position a read at ``at`` sees (the known_at / position cut)."""
+        head = self.head()
+        return head if at.is_now else self._past.position_of(at, head)
 
     def _current(self, head: int) -> States:
         with self._lock:
@@ -139,6 +145,26 @@ class ReadModel:
 
     def model(self, slug: str, at: At = At()) -> dict[str, Any] | None:
         return model_view(self.view(at).states["catalog"], slug)
+
+    def history(
+        self, slug: str, leaderboard: str | None = None, at: At = At()
+    ) -> dict[str, Any] | None:
+        """``slug``'s points on a board over time (``service.scorehistory``), or None if the
+        log holds nothing about it at ``at``."""
+        board = leaderboard or self.crown_board
+        position = self.position_of(at)
+        with self.engine.connect() as conn:
+            points = read_history(conn, slug, board, position, at.as_of)
+        if points is None:
+            return None
+        return {
+            "model": slug,
+            "leaderboard": board,
+            "as_of": _time(at.as_of),
+            "known_at": None if at.is_now else _time(self._recorded_at(position)),
+            "position": position,
+            "points": points,
+        }
 
     def places(self, kind: str, at: At = At()) -> list[dict[str, Any]]:
         view = self.view(at)

@@ -139,3 +139,67 @@ asof_rungs = sa.Table(
         "state", sa.LargeBinary().with_variant(postgresql.BYTEA(), "postgresql"), nullable=False
     ),
 )
+
+#: Ids that count up on both databases (SQLite autoincrements only an INTEGER primary key).
+_Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+#: Alerts the notify follower (``jobs.notify``) derived from the log; its checkpoint is the
+#: ``checkpoints`` row ``notify``. The alerts of one log position are delivered together.
+notify_alerts = sa.Table(
+    "notify_alerts",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    #: ``kind|leaderboard|model``: deriving a position again inserts nothing new.
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("body", Json, nullable=False),
+)
+
+#: Per ``[[notify]]`` target: how far it has delivered (log position, source-health id) and
+#: its health (a failing endpoint backs off like a source).
+notify_targets = sa.Table(
+    "notify_targets",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("health_id", sa.BigInteger, nullable=False),
+    sa.Column("consecutive_errors", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_attempt_at", UtcDateTime, nullable=True),
+    sa.Column("last_success_at", UtcDateTime, nullable=True),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=True),
+    sa.Column("delivered", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("failed", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+#: Every delivery attempt (live, replay or test), delivered or failed.
+notify_deliveries = sa.Table(
+    "notify_deliveries",
+    metadata,
+    sa.Column("id", _Serial, primary_key=True, autoincrement=True),
+    sa.Column("target", sa.String(100), nullable=False),
+    sa.Column("delivery", sa.String(60), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("outcome", sa.String(10), nullable=False),
+    sa.Column("attempted_at", UtcDateTime, nullable=False),
+    sa.Column("alerts", sa.Integer, nullable=False),
+    sa.Column("http_status", sa.Integer, nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_notify_deliveries_target", "target", "id"),
+)
+
+#: Source health transitions (a failed poll, a recovery), written in the poll's transaction
+#: under a lock so ids commit in order: the notify follower reads them by id.
+source_health = sa.Table(
+    "source_health",
+    metadata,
+    sa.Column("id", _Serial, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String(100), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("consecutive_errors", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+)

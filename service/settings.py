@@ -11,9 +11,18 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from service.bundled import config_dir
 from service.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/crownlog.toml")
@@ -34,6 +43,29 @@ class CrownSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     leaderboard: str = "lmarena-text"
+    #: The weights status a crown holder needs: ``open`` (a weights repository is known) or
+    #: ``claimed`` (an open licence claim suffices: boards without evidence). Recorded in the
+    #: log (``CrownRuleChanged``) when it changes, since replay never reads config.
+    weights: Literal["open", "claimed"] = "open"
+
+
+class HfSettings(BaseModel):
+    """Endpoints crownlog derives itself on the Hugging Face Hub (docs/design.md §6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "https://huggingface.co"
+    #: Verify a repository a source links a model to, by one fetch of ``/api/models/<repo>``.
+    verify_repos: bool = True
+    #: Fetch the model card (README) of a model's weights repository once, and extract from it.
+    model_cards: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "file://")):
+            raise ValueError("must be an http(s):// or file:// URL")
+        return value.rstrip("/")
 
 
 class IngestSettings(BaseModel):
@@ -43,6 +75,61 @@ class IngestSettings(BaseModel):
     downloads_threshold: float = Field(default=0.10, ge=0.0)
 
 
+NotifyEvent = Literal[
+    "crown", "release", "enters-top10", "left-board", "source-failing", "source-recovered"
+]
+Weights = Literal["open", "claimed", "closed", "unknown"]
+
+
+class NotifyTarget(BaseModel):
+    """One ``[[notify]]`` alert target (docs/design.md §6; README "Follow the race")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
+    events: tuple[NotifyEvent, ...] = Field(min_length=1)
+    #: Filters: a board alert passes if its board is listed; a model alert if its lab, city
+    #: (any case) and weights status are. Unset: no filter.
+    leaderboard: tuple[str, ...] | None = None
+    lab: tuple[str, ...] | None = None
+    city: tuple[str, ...] | None = None
+    weights: tuple[Weights, ...] | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    secret: SecretStr | None = None
+    apprise: tuple[str, ...] | None = None
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    #: Seconds before the first retry of a failed delivery; doubles per failure up to retry_max.
+    retry_initial: float = Field(default=30.0, gt=0)
+    retry_max: float = Field(default=3600.0, gt=0)
+    #: A source is "failing" after this many failed polls in a row.
+    failing_after: int = Field(default=3, ge=1)
+    #: A release is news while its release date is at most this many days old.
+    release_within_days: int = Field(default=30, ge=0)
+
+    @field_validator("leaderboard", "lab", "city", "weights", "apprise", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> NotifyTarget:
+        if (self.webhook is None) == (self.apprise is None):
+            raise ValueError("give either webhook (with secret) or apprise, not both or neither")
+        if self.webhook is not None and not (self.secret and self.secret.get_secret_value()):
+            raise ValueError("a webhook needs a secret (it signs every body)")
+        return self
+
+
+class FetchPolicySettings(BaseModel):
+    """``[fetch]``: what URLs named by remote servers may reach (``jobs.fetch.urlpolicy``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Let redirects and next-page links reach loopback, private, link-local or multicast
+    #: addresses: for lab networks and tests with loopback servers only.
+    allow_private: bool = False
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -50,15 +137,30 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
-    database_url: str = "sqlite:///data/crownlog.db"
-    sources: Path = Path("config/sources.toml")
-    catalog: Path = Path("config/catalog.toml")
+    #: Empty: the SQLite file ``crownlog.db`` in ``data_dir``.
+    database_url: str = ""
+    sources: Path = Field(default_factory=lambda: config_dir() / "sources.toml")
+    catalog: Path = Field(default_factory=lambda: config_dir() / "catalog.toml")
+    #: Local state: the default database lives here (the one folder crownlog creates itself).
     data_dir: Path = Path("data")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     api: ApiSettings = Field(default_factory=ApiSettings)
     crown: CrownSettings = Field(default_factory=CrownSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    hf: HfSettings = Field(default_factory=HfSettings)
+    notify: list[NotifyTarget] = Field(default_factory=list)
+
+    @field_validator("notify")
+    @classmethod
+    def _unique_targets(cls, targets: list[NotifyTarget]) -> list[NotifyTarget]:
+        names = [target.name for target in targets]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"notify target names must be unique: {', '.join(twice)}")
+        return targets
+
+    fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -71,6 +173,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's values arrive as init arguments; the environment overrides them.
         return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'crownlog.db'}"
+        return self
 
 
 def config_path(explicit: str | Path | None = None) -> Path | None:
@@ -102,6 +210,10 @@ def _read_file(path: Path) -> dict[str, Any]:
             values = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}): {exc.reason}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     base = path.resolve().parent
     for key in _PATH_KEYS:
         if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
@@ -125,4 +237,4 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
             lines.append(
                 f"invalid setting {key!r} = {error.get('input')!r} in {origin}: {error['msg']}"
             )
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    return "invalid settings: " + "; ".join(lines)

@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from service.diff import change_rows
+
 MEDIA_TYPE = "text/csv; charset=utf-8"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -171,7 +173,8 @@ TABLES: dict[str, Table] = {
                 "axis", "from_position", "to_position",
             ),
             lambda body: _with_body(
-                body, "rows", "from", "to", "axis", "from_position", "to_position"
+                {**body, "rows": change_rows(body)},
+                "rows", "from", "to", "axis", "from_position", "to_position",
             ),
         ),
         Table(

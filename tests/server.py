@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli import CROWNLOG
+from tests.cli import CROWNLOG, HF_NOWHERE
 
 
 def free_port() -> int:
@@ -30,6 +30,8 @@ def serving(url: str, cwd: Path, *args: str, env: dict[str, str] | None = None) 
         **{k: v for k, v in os.environ.items() if not k.startswith("CROWNLOG_")},
         "CROWNLOG_DATABASE_URL": url,
         "CROWNLOG_LOG_FORMAT": "json",
+        # Derived Hugging Face fetches stay on loopback (a closed port) unless a test serves them.
+        "CROWNLOG_HF__BASE_URL": HF_NOWHERE,
         **(env or {}),
     }
     log = (cwd / f"serve-{port}.log").open("w")

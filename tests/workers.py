@@ -12,7 +12,7 @@ import orjson
 
 from service.bootstrap import ensure_schema
 from service.db import create_engine
-from tests.cli import CROWNLOG
+from tests.cli import CROWNLOG, HF_NOWHERE
 from tests.conftest import settings_toml
 
 
@@ -32,6 +32,8 @@ def start_worker(url: str, cwd: Path, env: dict[str, str], name: str) -> subproc
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CROWNLOG_")},
         "CROWNLOG_DATABASE_URL": url,
+        # Derived Hugging Face fetches stay on loopback (a closed port) unless a test serves them.
+        "CROWNLOG_HF__BASE_URL": HF_NOWHERE,
         **env,
     }
     log = (cwd / f"{name}.log").open("w")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from jobs.extract.anaphora import PLURAL, group_of, is_object, split_clauses
 from jobs.extract.names import Match
 from jobs.extract.sentences import Span, clauses, comparisons, sentences
 
@@ -32,7 +33,13 @@ _ATTACHED = re.compile(
 _LAST_NAMED = re.compile(r"^\s*(?:(?:which|who|whose|the\s+latter)\b|后者|後者)", re.IGNORECASE)
 _FORMER = re.compile(r"^\s*(?:the\s+former|前者)", re.IGNORECASE)
 _OBJECT_OF = re.compile(r"\b(?:of|from)\s+(?:the\s+)?$", re.IGNORECASE)
-_JOINED = re.compile(r"\s*(?:与|與|和|及|and|&|、|,)\s*", re.IGNORECASE)
+_JOINED = re.compile(
+    r"\s*(?:\([^()]{0,40}\))?\s*(?:与|與|和|及|and|&|、|,)\s*(?:the\s+)?", re.IGNORECASE
+)
+#: A name followed by one of these names a family ("GLM-4.5系列", "the Qwen3 series").
+_HEADING = re.compile(r"[:：]\s*$")
+_LISTING = re.compile(r"包含|包括|including|includes|compris|consists\s+of", re.IGNORECASE)
+_FAMILY = re.compile(r"\s*(?:系列|家族|series\b|family\b|models\b)", re.IGNORECASE)
 _BOTH = re.compile(r"均|都|同样|同樣|\bboth\b|\beach\b", re.IGNORECASE)
 #: Confidence lost when the owner is inferred rather than named in the clause.
 COMPARED_PENALTY = 0.2
@@ -50,6 +57,9 @@ class Clause:
     owner: str | None
     penalty: float = 0.0
     co_owners: tuple[str, ...] = ()
+    #: Every model of a coordinated subject ("A and B …"): descriptors (licence, openness,
+    #: release date) belong to all of them, figures only with "both".
+    group: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,31 +76,60 @@ def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[
     """Split ``text`` into sentences and clauses and decide whom each clause is about."""
     result: list[Sentence] = []
     named: list[str] = []  # models in the order they were named, for "which" / "the latter"
+    recent: list[tuple[str, ...]] = []  # subjects of earlier sentences, for "both" / "它们"
     for sentence in sentences(text):
         both = _BOTH.search(text, *sentence) is not None
         raw = []
-        for index, (start, end) in enumerate(clauses(text, sentence)):
+        spans = split_clauses(text, clauses(text, sentence), mentions)
+        for index, (start, end) in enumerate(spans):
             inside = tuple(m for m in mentions if start <= m.start < end)
             compared = tuple(comparisons(text, (start, end), [(m.start, m.end) for m in inside]))
-            subjects = _subjects(text, start, inside, compared, index == 0, both)
-            raw.append((start, end, inside, compared, subjects))
+            subjects, group = _subjects(text, start, inside, compared, index == 0, both)
+            raw.append((start, end, inside, compared, subjects, group))
         sentence_subjects = next((item[4] for item in raw if item[4]), ())
+        listed = [m.slug for item in raw for m in item[2] if not _within(m.start, item[3])]
+        family = next((m for item in raw for m in item[2][:1] if _FAMILY.match(text, m.end)), None)
+        if family is not None and _LISTING.search(text, family.end, sentence[1]):
+            # "GLM-4.5系列采用MoE架构，包含：GLM-4.5 …；GLM-4.5-Air …": the family's members.
+            raw = [(*item[:5], tuple(dict.fromkeys(listed)) if item[4] else ()) for item in raw]
+        sentence_group = next((item[5] for item in raw if item[4]), ())
         built: list[Clause] = []
         running: tuple[str, ...] = ()
-        for start, end, inside, compared, subjects in raw:
+        running_group: tuple[str, ...] = ()
+        for start, end, inside, compared, subjects, group in raw:
             if subjects:
-                running = subjects
-                clause = Clause(start, end, inside, compared, subjects[0], 0.0, subjects[1:])
+                running, running_group = subjects, group
+                clause = Clause(start, end, inside, compared, subjects[0], 0.0, subjects[1:], group)
             else:
-                owners = _inherited(text[start:end], named) or running or sentence_subjects
+                owners = _inherited(text[start:end], named)
+                if not owners and PLURAL.search(text, start, end):
+                    owners = group_of(listed, recent)
+                    running, running_group = owners, ()
+                owners = owners or running or sentence_subjects
+                group = running_group if owners == running else ()
+                if owners == sentence_subjects and not running:
+                    group = sentence_group
+                if not inside and _HEADING.search(text, start, end) and len(set(listed)) > 1:
+                    # "專家混合(MoE)架構：gpt-oss-120b …；gpt-oss-20b …": the listed models.
+                    group = tuple(dict.fromkeys(listed))
                 if owners:
-                    clause = Clause(start, end, inside, compared, owners[0], 0.0, owners[1:])
+                    clause = Clause(start, end, inside, compared, owners[0], 0.0, owners[1:], group)
                 else:
                     clause = Clause(start, end, inside, compared, topic, TOPIC_PENALTY)
             built.append(clause)
             named.extend(m.slug for m in inside)
         subject = sentence_subjects[0] if sentence_subjects else None
         result.append(Sentence(sentence[0], sentence[1], tuple(built), subject))
+        recent.append(
+            tuple(
+                dict.fromkeys(
+                    slug
+                    for c in built
+                    if c.owner and c.penalty == 0
+                    for slug in (c.owner, *c.co_owners, *c.group)
+                )
+            )
+        )
         topic = subject or topic
     return result
 
@@ -119,21 +158,26 @@ def _subjects(
     compared: tuple[Span, ...],
     first_clause: bool,
     both: bool,
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The clause's subjects (the coordinated ones only with "both") and its subject group."""
     candidates = [
         m
         for m in inside
         if not _within(m.start, compared)
         and (first_clause or not _OBJECT_OF.search(text, start, m.start))
+        and not is_object(text, start, m)
     ]
     if not candidates:
-        return ()
-    subjects = [candidates[0]]
+        return (), ()
+    group = [candidates[0]]
     for following in inside[inside.index(candidates[0]) + 1 :]:
-        if not both or not _JOINED.fullmatch(text, subjects[-1].end, following.start):
+        if _within(following.start, compared) or not _JOINED.fullmatch(
+            text, group[-1].end, following.start
+        ):
             break
-        subjects.append(following)
-    return tuple(dict.fromkeys(m.slug for m in subjects))
+        group.append(following)
+    slugs = tuple(dict.fromkeys(m.slug for m in group))
+    return (slugs if both else slugs[:1]), (slugs if len(slugs) > 1 else ())
 
 
 def _inherited(clause_text: str, named: list[str]) -> tuple[str, ...]:

@@ -16,7 +16,14 @@ methods and the time. What each kind of observation yields:
 - ``leaderboard``: ``LeaderboardMethodChanged`` when the method differs from the one in force at
   the snapshot's ``as_of``, one ``ScoreReported`` per row (registering models nobody knows,
   ``lab`` None), and ``ScoreWithdrawn`` for models a complete snapshot no longer lists
-  (``jobs.extract.standings``, against the neighbours ``around`` gives).
+  (``jobs.extract.standings``, against the neighbours ``around`` gives);
+- ``board-model`` (a board's model metadata, ``jobs.extract.boardmodels``): registration,
+  placement by organization, a licence claim and a repository candidate;
+- ``hf-repo`` / ``model-card`` (derived Hugging Face fetches, ``jobs.extract.hfrepo``): a
+  verified weights repository; the facts a model card states about its model.
+
+A model registered without a lab is placed by the catalog's lab families when one matches
+(``jobs.extract.placement``), the weakest evidence of a lab.
 
 Every event is dated by the item (published / as_of, else ``now``; download counts by ``now``,
 the moment they were read), cites the observation and has a key derived from (source, item,
@@ -37,12 +44,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from jobs.extract.boardmodels import board_model_facts
 from jobs.extract.boards import Neighbours
 from jobs.extract.changes import fact_events
 from jobs.extract.emitter import Emitter
 from jobs.extract.facts import Fact
+from jobs.extract.hfrepo import card_facts, verification_events
 from jobs.extract.listings import hf_model_facts, repo_facts
 from jobs.extract.names import NameResolver
+from jobs.extract.placement import place_by_family
 from jobs.extract.standings import leaderboard_events
 from jobs.observation import Observation
 from service.events import NewEvent, Provenance
@@ -69,6 +79,11 @@ class ModelState:
     likes: int | None = None
     registered: bool = False
     repo: str | None = None
+    #: What placed the model in its own lab (``organization`` for a board's metadata).
+    lab_by: str | None = None
+    #: Weights repository candidates sources linked the model to, and its known repository.
+    repo_links: tuple[str, ...] = ()
+    weights_repo: str | None = None
 
 
 _UNKNOWN = ModelState()
@@ -114,8 +129,15 @@ def decide(
         derived = hf_model_facts(emitter, state_of, names, lab_hint, downloads_threshold)
     elif observation.kind in ("release", "commit"):
         derived = repo_facts(emitter, state_of, names, lab_hint)
+    elif observation.kind == "board-model":
+        derived = board_model_facts(emitter, state_of, names, known)
+    elif observation.kind == "hf-repo":
+        verification_events(emitter, state_of)
+    elif observation.kind == "model-card":
+        facts = card_facts(facts, list(observation.fields.get("models") or ()))
     if observation.kind in ("hf-model", "leaderboard"):
         # A listing or a board row names the model by definition; that is no news mention.
         facts = [fact for fact in facts if fact.field != "mention"]
     fact_events(emitter, [*derived, *facts], state_of, known)
+    place_by_family(emitter, names)
     return emitter.events()

@@ -17,151 +17,83 @@ A size read from a name gives way to a different size the text states for the sa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
-from jobs.extract.attribution import Clause, Sentence, owner_at, read_sentences
-from jobs.extract.licenses import (
-    AMBIGUOUS,
-    PROPRIETARY,
-    licence_context,
-    licences_in,
-    open_weights_in,
-)
+from jobs.extract.attribution import read_sentences
+from jobs.extract.clean import clean
+from jobs.extract.collect import Fact, FactSet
+from jobs.extract.descriptors import add_descriptors
 from jobs.extract.names import Match, NameResolver
 from jobs.extract.numbers import name_sizes
 from jobs.extract.sizes import sentence_sizes
-from jobs.extract.specs import architectures, context_lengths, release_dates
-from jobs.extract.text import normalize
+from jobs.extract.tables import find_tables, table_facts
+from jobs.extract.text import Normalized
+from jobs.extract.unknown import unknown_names
 
 EVIDENCE_CHARS = 300
-#: Between a descriptor and the model it describes: "the proprietary GPT-4.1", "闭源的Claude".
-_DESCRIBES = re.compile(r"\s*(?:the\s+|的)?\s*(?:models?\s+|模型|LLM\s+)?\s*", re.IGNORECASE)
-#: A capitalised word (not an acronym such as API or MIT) right after a descriptor.
-_NEXT_NAME = re.compile(r"\s*(?:the\s+)?([A-Z][a-z][\w.-]*)")
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One thing a text says about one model."""
-
-    model: str
-    field: str
-    value: Any
-    evidence: str
-    confidence: float
 
 
 def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list[Fact]:
-    """The facts ``text`` states; ``topic`` is the model a leading "It …" refers to."""
-    norm = normalize(text).text
-    facts = _Facts()
-    for sentence in read_sentences(norm, resolver.find(norm), topic):
-        evidence = norm[sentence.start : sentence.end].strip()[:EVIDENCE_CHARS]
+    """The facts ``text`` states; ``topic`` is the model a leading "It …" refers to.
+
+    The text is cleaned first (``jobs.extract.clean``); tables are read by
+    ``jobs.extract.tables`` and the prose around them sentence by sentence. Evidence is quoted
+    from ``text`` as given.
+    """
+    cleaned = clean(text)
+    tables = find_tables(cleaned.text)
+    norm = _masked(cleaned.text, [(table.start, table.end) for table in tables])
+    facts = FactSet()
+    known = resolver.find(norm)
+    mentions = sorted([*known, *unknown_names(norm, known)], key=lambda m: m.start)
+    sentences = read_sentences(norm, mentions, topic)
+    for sentence in sentences:
+        evidence = _quote(text, cleaned, sentence.start, sentence.end)
         names = [m for clause in sentence.clauses for m in clause.mentions]
         for match in names:
             facts.add(match.slug, "mention", evidence, evidence, 1.0)
             _name_sizes(facts, match, evidence)
         for model, field, value, confidence in sentence_sizes(norm, sentence, names):
             facts.add(model, field, value, evidence, confidence)
-        _descriptors(facts, norm, sentence, names, evidence)
+        add_descriptors(facts, norm, sentence, names, evidence)
+    for table in tables:
+        before = [s.subject for s in sentences if s.end <= table.start and s.subject]
+        found, named = table_facts(table, resolver, before[-1] if before else topic)
+        for match in named:
+            evidence = _quote(text, cleaned, table.start, table.end)
+            facts.add(match.slug, "mention", evidence, evidence, 1.0)
+            _name_sizes(facts, match, evidence)
+        for model, field, stated, start, end in found:
+            facts.add(model, field, stated, _quote(text, cleaned, start, end), TABLE_CONFIDENCE)
     return facts.all()
 
 
-class _Facts:
-    """Facts in text order; one per (model, field, value), with its best confidence."""
-
-    def __init__(self) -> None:
-        self._facts: dict[tuple[str, str, Any], Fact] = {}
-        self._from_names: set[tuple[str, str, Any]] = set()
-        self._mentioned: set[str] = set()
-
-    def add(
-        self,
-        model: str,
-        field: str,
-        value: Any,
-        evidence: str,
-        confidence: float,
-        *,
-        name: bool = False,
-    ) -> None:
-        if field == "mention":
-            if model in self._mentioned:
-                return  # one mention per model: the first sentence that names it
-            self._mentioned.add(model)
-        key = (model, field, value)
-        existing = self._facts.get(key)
-        if existing is None or existing.confidence < confidence:
-            self._facts[key] = Fact(model, field, value, evidence, round(confidence, 2))
-        if not name:
-            self._from_names.discard(key)
-        elif existing is None:
-            self._from_names.add(key)
-
-    def all(self) -> list[Fact]:
-        stated = {key[:2] for key in self._facts if key not in self._from_names}
-        return [
-            fact
-            for key, fact in self._facts.items()
-            if key not in self._from_names or key[:2] not in stated
-        ]
+#: A value under an explicit column header is as strong as an explicit "N parameters".
+TABLE_CONFIDENCE = 0.9
 
 
-def _name_sizes(facts: _Facts, match: Match, evidence: str) -> None:
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the table spans blanked (line breaks kept): prose rules skip tables."""
+    if not spans:
+        return text
+    parts, position = [], 0
+    for start, end in spans:
+        parts.append(text[position:start])
+        parts.append(re.sub(r"[^\n]", " ", text[start:end]))
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _quote(original: str, cleaned: Normalized, start: int, end: int) -> str:
+    """The original text behind ``cleaned.text[start:end]``, trimmed to the evidence size."""
+    first, last = cleaned.original_span(start, end)
+    return original[first:last].strip()[:EVIDENCE_CHARS]
+
+
+def _name_sizes(facts: FactSet, match: Match, evidence: str) -> None:
     sizes = name_sizes(match.surface)
     if sizes.total:
         facts.add(match.slug, "params_total", sizes.total, evidence, 0.8, name=True)
     if sizes.active:
         facts.add(match.slug, "params_active", sizes.active, evidence, 0.8, name=True)
         facts.add(match.slug, "architecture", "moe", evidence, 0.8)
-
-
-def _descriptors(
-    facts: _Facts, text: str, sentence: Sentence, names: list[Match], evidence: str
-) -> None:
-    """Licence, open weights, architecture, context length and release date of a sentence."""
-    start, end = sentence.start, sentence.end
-    found: list[tuple[int, int, str, Any, float]] = [
-        (first, last, "context_length", tokens, 0.85)
-        for first, last, tokens in context_lengths(text, start, end)
-        if not any(m.start <= first < m.end for m in names)
-    ]
-    found += [(at, at, "architecture", kind, 0.8) for at, kind in architectures(text, start, end)]
-    # "MIT" is a licence only where the sentence talks about licensing.
-    context = licence_context(text, start, end)
-    for first, last, licence in licences_in(text, start, end):
-        if licence == PROPRIETARY:
-            found += [
-                (first, last, "license", licence, 0.8),
-                (first, last, "open_weights", False, 0.8),
-            ]
-        elif context or licence not in AMBIGUOUS:
-            found.append((first, last, "license", licence, 0.85))
-    found += [(s, e, "open_weights", True, 0.7) for s, e in open_weights_in(text, start, end)]
-    found += [(at, at, "released_at", day, 0.7) for at, day in release_dates(text, start, end)]
-    for first, last, field, value, confidence in found:
-        if field in ("license", "open_weights") and _describes_another(text, last, names):
-            continue
-        clause = _clause_at(sentence, first)
-        described = next((m for m in clause.mentions if m.start >= last), None)
-        owners: tuple[str, ...]
-        if described and _DESCRIBES.fullmatch(text, last, described.start):
-            owners, penalty = (described.slug,), 0.0
-        else:
-            owners, penalty = owner_at(text, clause, first)
-        for owner in owners:
-            facts.add(owner, field, value, evidence, confidence - penalty)
-
-
-def _describes_another(text: str, position: int, names: list[Match]) -> bool:
-    """True if a descriptor is followed by a name the resolver does not know: "API-only Hunyuan
-    TurboS", "open-source Wan2.1" say nothing about the sentence's subject."""
-    word = _NEXT_NAME.match(text, position)
-    return word is not None and not any(m.start == word.start(1) for m in names)
-
-
-def _clause_at(sentence: Sentence, position: int) -> Clause:
-    """The clause holding ``position`` (a delimiter between clauses counts with the one before)."""
-    earlier = [c for c in sentence.clauses if c.start <= position]
-    return earlier[-1] if earlier else sentence.clauses[0]

@@ -13,7 +13,7 @@ _PROSE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, flags, spdx in (
         (r"modified[\s-]*mit|修改版\s*MIT|修改[后後]的\s*MIT", re.I, "Modified-MIT"),
         (r"(?<![A-Za-z])MIT(?![A-Za-z])", 0, "MIT"),
-        (r"apache(?:[\s-]*license)?[\s,-]*(?:version\s*|v)?2(?:\.0)?", re.I, "Apache-2.0"),
+        (r"apache(?:[\s-]*licen[cs]e)?[\s,(-]*(?:version\s*|v)?2(?:\.0)?", re.I, "Apache-2.0"),
         (r"llama[\s-]*4[\s-]*(?:community[\s-]*licen[cs]e|社区许可|社區許可)", re.I,
          "Llama-4-Community"),
         (r"llama[\s-]*3\.1[\s-]*community[\s-]*licen[cs]e", re.I, "Llama-3.1-Community"),
@@ -44,15 +44,17 @@ _LICENCE_CONTEXT = re.compile(
 )
 _OPEN = re.compile(
     r"(?<!not )(?<!non-)(?<![不未非])(?:open[\s-]*(?:sourced?|weights?)|开源|開源|开放权重|開放權重"
-    r"|权重开放|權重開放)"
+    r"|权重开放|權重開放)",
+    re.IGNORECASE,
 )
 #: "open-source models", "proprietary and open-weight rivals", "开源社区": words about the field,
 #: not about the subject. Used with ``match(text, pos)``, so no "^" (it would not match at pos).
-_GENERIC = re.compile(
+GENERIC = re.compile(
     r"\s*(?:(?:and|or|/|&|与|與|和|及)\s*(?:[\w-]+\s+)?)?"
     r"(?:models|LLMs|AI\b|rivals|alternatives|community|peers|competitors|counterparts|ecosystem"
     r"|world|space|landscape|fields?\b|filters?|categor(?:y|ies)|leaderboards?|rankings?|race\b"
-    r"|movement|projects?\b|labs?\b|releases\b|社区|社區|生态|生態|界|阵营|陣營|厂商|廠商)",
+    r"|movement|projects?\b|labs?\b|releases\b|checkpoints?\b|distilled\b|社区|社區|生态|生態|界"
+    r"|阵营|陣營|厂商|廠商)",
     re.I,
 )
 _HF_TAGS = {
@@ -82,7 +84,7 @@ def licences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int, str
             if any(s < found.end() and found.start() < e for s, e in taken):
                 continue
             taken.append(found.span())
-            if spdx == PROPRIETARY and _GENERIC.match(text, found.end(), end):
+            if spdx == PROPRIETARY and GENERIC.match(text, found.end(), end):
                 continue
             yield found.start(), found.end(), spdx
 
@@ -90,7 +92,7 @@ def licences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int, str
 def open_weights_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Spans where ``text[start:end]`` says a model's weights are open."""
     for found in _OPEN.finditer(text, start, end):
-        if not _GENERIC.match(text, found.end(), end):
+        if not GENERIC.match(text, found.end(), end):
             yield found.span()
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jobs.catalog import Catalog, Lab, ModelEntry
+from jobs.extract.families import Families, Family
 from jobs.extract.text import is_cjk, is_word, name_key, name_tokens, normalize
 
 #: Packaging suffixes that name the same weights in another format (``-FP8``, ``-GGUF`` …).
@@ -80,6 +81,7 @@ class NameResolver:
         for lab in self._lab_entries:
             for name in (lab.slug, lab.name, *lab.aliases):
                 self._labs.setdefault(name_key(name), lab.slug)
+        self._families = Families.of_labs((lab.slug, lab.families) for lab in self._lab_entries)
         for model in models:
             self._add(model)
 
@@ -88,9 +90,10 @@ class NameResolver:
         """A resolver for every lab and model of ``catalog``."""
         return cls(catalog.models, catalog.labs)
 
-    def with_models(self, models: Iterable[ModelEntry]) -> NameResolver:
-        """A new resolver that also knows ``models``; names already taken keep their model."""
-        return NameResolver([*self._models.values(), *models], self._lab_entries)
+    def with_models(self, models: Iterable[ModelEntry], labs: Iterable[Lab] = ()) -> NameResolver:
+        """A new resolver that also knows ``models`` (and ``labs``); names already taken keep
+        their model or lab."""
+        return NameResolver([*self._models.values(), *models], [*self._lab_entries, *labs])
 
     def knows(self, slug: str) -> bool:
         """True if ``slug`` is a model this resolver was built with."""
@@ -99,6 +102,10 @@ class NameResolver:
     def lab_of(self, name: str) -> str | None:
         """The lab slug for a lab name or alias (HF author, GitHub owner, Chinese name)."""
         return self._labs.get(name_key(name))
+
+    def family_of(self, *names: str) -> Family | None:
+        """The lab family (``jobs.extract.families``) that places a model of these names."""
+        return self._families.match(*names)
 
     def resolve(self, name: str) -> str | None:
         """The slug of a model name, repo id (``zai-org/GLM-4.5-Air``) or leaderboard key."""
@@ -150,7 +157,11 @@ class NameResolver:
         if model.slug in self._models:
             return
         self._models[model.slug] = model
-        for name in (model.slug, model.name, *model.aliases):
+        names = [model.slug, model.name, *model.aliases]
+        # A repo id's name part names the model too: "tencent/Hunyuan-A13B-Pretrain" is
+        # written "Hunyuan-A13B-Pretrain" in prose.
+        names += [name.rsplit("/", 1)[1] for name in model.aliases if "/" in name]
+        for name in names:
             key = name_key(name)
             if not key or key in self._by_key:
                 continue

@@ -20,7 +20,7 @@ _CHINESE_DIGITS = {
 #: Magnitude of each unit a parameter count may carry, by lower-cased spelling.
 PARAM_UNITS: dict[str, int] = {
     "万亿": 10**12, "萬億": 10**12, "千亿": 10**11, "千億": 10**11, "百亿": 10**10,
-    "百億": 10**10, "十亿": 10**9, "十億": 10**9, "亿": 10**8, "億": 10**8,
+    "百億": 10**10, "十亿": 10**9, "十億": 10**9, "亿": 10**8, "億": 10**8, "兆": 10**12,
     "trillion": 10**12, "billion": 10**9, "million": 10**6, "bn": 10**9,
     "t": 10**12, "b": 10**9, "m": 10**6,
 }  # fmt: skip

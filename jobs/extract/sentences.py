@@ -19,27 +19,37 @@ _SENTENCE_END = re.compile(
     r"|\.(?=[\u3400-\u9fff])"
 )
 _CLAUSE_BREAK = re.compile(
-    r"(?<!\d),|,(?!\s*\d{4}\b)(?!\d)|[;、]|\s+(?:and|while|whereas|but|although|though)\s+"
+    r"(?<!\d),|,(?!\s*\d{4}\b)(?!\d)|[;、]|(?<!\bneck)\s+(?:and|while|whereas|but|although|though)\s+"
     r"|(?<![然因])而(?!且)|但是?|同时|同時|并且|並且|以及"
 )
 
 #: Cues after which the rest of the clause is about the model compared with.
 _COMPARE_TO_END = re.compile(
-    r"\b(?:than|vs\.?|versus|compared\s+(?:with|to)|relative\s+to|against|unlike)\b"
-    r"|相比|相較|相较|对比|對比|较之|較之"
-    r"|(?<!性价)(?<!性價)(?<![无無对對相])比(?![例赛賽特如分重较較])"
+    r"\b(?:than|vs\.?|versus|compared\s+(?:with|to)|relative\s+to|against|unlike|ahead\s+of"
+    r"|in\s+contrast\s+to|(?:just|slightly|closely|far|well|only|ranks?|ranked|comes?|came"
+    r"|placed|sits?|lags?|falls?|trails?)\s+behind)\b"
+    r"|相比|相較|相较|对比|對比|较之|較之|相对于|相對於|不同于|不同於"
+    r"|(?<!性价)(?<!性價)(?<!效)(?<![无無对對相])比(?![例赛賽特如分重较較肩])"
 )
-#: Verbs whose object is a compared model; the comparison covers that model only.
+#: Verbs whose object is a compared model; the comparison covers that model (and the models
+#: listed with it), or the rest of the clause when it names none ("超越國內閉源模型").
 _COMPARE_OBJECT = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|beat(?:s|ing)?|surpass(?:es|ed|ing)?|rival(?:s|ed|ing)?"
     r"|trail(?:s|ed|ing)?|match(?:es|ed|ing)?|exceed(?:s|ed|ing)?|overtak(?:es|ing|e)|tops|topped"
-    r"|approach(?:es|ed|ing)?|close\s+to|on\s+par\s+with|comparable\s+to|similar\s+to)\b"
+    r"|approach(?:es|ed|ing)?|close\s+to|on\s+par\s+with|comparable\s+to|similar\s+to"
+    r"|neck\s+and\s+neck\s+with|challeng(?:es|ed|ing)|lags?|lagging|falls?\s+short\s+of"
+    r"|(?:models?|systems|LLMs|rivals|competitors|peers)\s+(?:like|such\s+as))\b"
     r"|超过|超過|超越|击败|擊敗|媲美|逼近|不及|优于|優於|领先|領先|接近|比肩|追平|堪比|不输|不輸"
+    r"|对标|對標|相当于|相當於|碾压|碾壓|吊打|完胜|完勝|力压|力壓|跑赢|跑贏|胜过|勝過|紧追|緊追"
+    r"|逊于|遜於|不如|落后于|落後於|挑战|挑戰|看齐|看齊|跑赢|模型\(如|模型（如"
 )
-#: "与X相比" / "和X相比": the comparison is the bracketed part only.
+#: "与X相比" / "和X相当": the comparison is the bracketed part only.
 _COMPARE_WITH = re.compile(
-    r"(?:与|與|和|跟|同)[^,;。]{1,40}?(?:相比|相較|相较|比较|比較|对比|對比)"
+    r"(?:与|與|和|跟|同)[^,;。]{1,40}?(?:相比|相較|相较|比较|比較|对比|對比|相当|相當|持平|相同|一样"
+    r"|一樣|媲美|比肩|一较高下|一較高下|不相上下|竞争|競爭|看齐|看齊|同级|同級|相近|差距)"
 )
+#: What may join the models of one list ("DeepSeek R1 and Qwen3", "A、B").
+_LISTED = re.compile(r"\s*(?:,|、|and|or|&|与|與|和|及|或)\s*", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[Span]:
@@ -75,7 +85,16 @@ def comparisons(text: str, clause: Span, mentions: list[Span]) -> list[Span]:
     for cue in _COMPARE_TO_END.finditer(text, start, end):
         if not any(s <= cue.start() < e for s, e in spans):
             spans.append((cue.start(), end))
+    ordered = sorted(mentions)
     for cue in _COMPARE_OBJECT.finditer(text, start, end):
-        following = [m_end for m_start, m_end in mentions if cue.end() <= m_start < end]
-        spans.append((cue.start(), min(following) if following else cue.end()))
+        following = [m for m in ordered if cue.end() <= m[0] < end]
+        if not following:
+            spans.append((cue.start(), end))
+            continue
+        stop = following[0][1]
+        for nxt in following[1:]:
+            if not _LISTED.fullmatch(text, stop, nxt[0]):
+                break
+            stop = nxt[1]
+        spans.append((cue.start(), stop))
     return sorted(spans)

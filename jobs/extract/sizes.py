@@ -13,10 +13,12 @@ cue of its own but borrows one from a parallel figure:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
 from jobs.extract.attribution import Clause, Sentence, owner_at
+from jobs.extract.hedges import HEDGE
 from jobs.extract.names import Match
 from jobs.extract.params import FIGURE, Figure, parameter_figures
 
@@ -26,6 +28,9 @@ SizeFact = tuple[str, str, int, float]
 _RESPECTIVELY = re.compile(r"respectively|分别|分別", re.IGNORECASE)
 _JOINED = re.compile(r"\s*(?:and|&|和|与|與|及|、|,|/)\s*", re.IGNORECASE)
 _BRACKETED = re.compile(r"\s*[(\[]\s*")
+#: Between the figures of one list when the first carries its own cue ("21B 參數與 117B").
+_JOINED_CUE = re.compile(r"\s*(?:参数|參數|parameters?)?\s*(?:and|&|和|与|與|及|、|,|/)\s*", re.I)
+_TOTAL_WORD = re.compile(r"total|总|總", re.IGNORECASE)
 _COPULA = re.compile(r"\s*(?:为|為|是|达|達|has|had|is|at|with)\s*", re.IGNORECASE)
 _CARRIED = re.compile(
     r"\s*(?:均|都|同样|同樣|also|both)?\s*(?:为|為|是|达|達|达到|達到|is|are|at)\s*"
@@ -34,9 +39,27 @@ _PARAM_NOUN = re.compile(r"参数|參數|parameters?", re.IGNORECASE)
 
 
 def sentence_sizes(text: str, sentence: Sentence, names: list[Match]) -> Iterator[SizeFact]:
-    """Every parameter count of ``sentence`` with the model it belongs to."""
+    """Every parameter count of ``sentence`` with the model it belongs to.
+
+    A count restated in other words ("17 billion active parameters, meaning that they process
+    input using 17 billion parameters") keeps its explicit role: the same value as an owner's
+    active count is no total unless the text says "total".
+    """
+    if HEDGE.search(text, sentence.start, sentence.end):
+        return  # "据传", "或已突破", "reportedly": a rumour states no count
+    found = list(_sizes(text, sentence, names))
+    active = {(owner, value) for owner, field, value, _c, _e in found if field == "params_active"}
+    for owner, field, value, confidence, explicit in found:
+        if field == "params_total" and (owner, value) in active and not explicit:
+            continue
+        yield owner, field, value, confidence
+
+
+def _sizes(
+    text: str, sentence: Sentence, names: list[Match]
+) -> Iterator[tuple[str, str, int, float, bool]]:
     paired, handled = _respectively(text, sentence, names)
-    yield from paired
+    yield from ((*fact, True) for fact in paired)
     skip = [(m.start, m.end) for m in names]
     earlier: list[Figure] = []  # cued figures of earlier clauses, for "而GLM-4.5为3550亿"
     previous: Clause | None = None
@@ -51,8 +74,9 @@ def sentence_sizes(text: str, sentence: Sentence, names: list[Match]) -> Iterato
             confidence = figure.confidence
             if not figure.cued:
                 role, confidence = _borrowed(text, clause, previous, figure, outside + earlier)
+            explicit = _TOTAL_WORD.search(text, max(0, figure.start - 16), figure.end + 16)
             for owner in owners if role else ():
-                yield owner, f"params_{role}", figure.value, confidence - penalty
+                yield owner, f"params_{role}", figure.value, confidence - penalty, bool(explicit)
         earlier.extend(outside)
         previous = clause
 
@@ -60,10 +84,17 @@ def sentence_sizes(text: str, sentence: Sentence, names: list[Match]) -> Iterato
 def _respectively(
     text: str, sentence: Sentence, names: list[Match]
 ) -> tuple[list[SizeFact], set[int]]:
-    """Names and figures paired in order, and the positions of the figures used."""
-    if not _RESPECTIVELY.search(text, sentence.start, sentence.end):
-        return [], set()
-    models = list(dict.fromkeys(m.slug for m in names))
+    """Names and figures paired in order, and the positions of the figures used: with
+    "respectively"/"分别", or without it when the figures come in joined lists as long as the
+    joined list of names ("gpt-oss-20b 與 gpt-oss-120b，共 21B 與117B 參數，對應 3.6B 與 5.1B")."""
+    keyword = _RESPECTIVELY.search(text, sentence.start, sentence.end) is not None
+    if keyword:
+        models = list(dict.fromkeys(m.slug for m in names))
+    else:
+        groups = list(dict.fromkeys(c.group for c in sentence.clauses if len(c.group) > 1))
+        if len(groups) != 1:
+            return [], set()
+        models = list(groups[0])
     figures = parameter_figures(
         text, (sentence.start, sentence.end), [(m.start, m.end) for m in names]
     )
@@ -80,7 +111,11 @@ def _respectively(
     used: set[int] = set()
     for role in ("total", "active"):
         ordered = [f for f, r in zip(figures, roles, strict=True) if r == role]
-        if len(models) > 1 and len(ordered) == len(models):
+        joined = all(
+            _JOINED.fullmatch(text, a.end, b.start) or _JOINED_CUE.fullmatch(text, a.end, b.start)
+            for a, b in itertools.pairwise(ordered)
+        )
+        if len(models) > 1 and len(ordered) == len(models) and (keyword or joined):
             for model, figure in zip(models, ordered, strict=True):
                 paired.append((model, f"params_{role}", figure.value, 0.8))
                 used.add(figure.start)

@@ -9,25 +9,41 @@ from datetime import date
 from jobs.extract.numbers import NUMBER, context_tokens
 
 _CTX_UNIT = r"(?P<unit>[KkMm](?![A-Za-z])|thousand|million|万|萬)?"
+_TOKENS = r"(?:(?:个|個)?\s*(?:tokens?|令牌|词元|詞元|标记|標記))"
 _CONTEXT = (
     re.compile(
-        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}[\s-]*(?:tokens?[\s-]*)?(?:(?:native|long)\s+)?"
+        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}[\s-]*(?:{_TOKENS}[\s-]*)?(?:(?:native|long)[\s-]+)?"
         r"(?:context|ctx)\b",
         re.IGNORECASE,
     ),
     re.compile(
-        r"context(?:\s+(?:window|length|size))?\s*(?:of|is|:|=|reaches|extends\s+to|up\s+to|to)?"
-        rf"\s*(?:up\s+to\s+)?(?P<number>{NUMBER})\s*{_CTX_UNIT}",
+        r"context(?:[\s-]+(?:window|length|size|inference|understanding))?\s*"
+        r"(?:of|is|:|=|reaches|extends\s+to|up\s+to|to)?"
+        rf"\s*(?:up\s+to\s+|native(?:ly)?\s+|of\s+)*(?P<number>{NUMBER})\s*{_CTX_UNIT}",
         re.IGNORECASE,
     ),
     re.compile(
-        r"上下文(?:长度|長度|窗口|窗长|窗長)?[^,;。!?\d]{0,12}?"
+        r"(?:上下文|視窗|视窗)(?:长度|長度|窗口|窗长|窗長)?[^,;。!?\d]{0,12}?"
         r"(?:为|為|达|達|达到|達到|支持|支援|至|到|是|:)?\s*"
         rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}"
     ),
     re.compile(
-        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}\s*(?:tokens?\s*)?(?:的)?(?:超长|超長|长|長)?上下文"
+        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}\s*{_TOKENS}?\s*(?:的)?(?:超长|超長|长|長)?(?:上下文|視窗|视窗)"
     ),
+    # "natively supports 256K tokens", "sequences of up to 1 million tokens"
+    re.compile(
+        r"(?:(?:natively\s+)?(?:supports?|handles?|processes?|accepts?)|sequences?\s+of|inputs?\s+of)"
+        rf"\s+(?:long\s+sequences\s+of\s+)?(?:up\s+to\s+)?(?P<number>{NUMBER})\s*{_CTX_UNIT}"
+        rf"\s*{_TOKENS}",
+        re.IGNORECASE,
+    ),
+)
+#: A window reached by extension ("可扩展至100万", "extendable up to 1M with YaRN"), which gives
+#: way to the native window when a sentence states both.
+EXTENDED = re.compile(
+    r"(?:extend\w*|extrapolat\w*|scal\w*\s+to|stretch\w*|扩展|擴展|扩至|擴至|可扩|可擴|YaRN)"
+    r"[^.,;。，；]{0,24}$",
+    re.IGNORECASE,
 )
 _CHANGE = re.compile(
     rf"(?:from|从|從)\s*(?P<old>{NUMBER}\s*[KkMm万萬]?)\s*(?:tokens?\s*)?"
@@ -35,7 +51,7 @@ _CHANGE = re.compile(
     rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}",
     re.IGNORECASE,
 )
-_CONTEXT_WORD = re.compile(r"context|上下文", re.IGNORECASE)
+_CONTEXT_WORD = re.compile(r"context|上下文|視窗|视窗", re.IGNORECASE)
 _MOE = re.compile(
     r"(?<!non-)(?<!not a )(?:(?<![A-Za-z])MoE(?![A-Za-z])|mixture[\s-]+of[\s-]+experts"
     r"|混合专家|混合專家|专家混合|專家混合)",
@@ -56,14 +72,14 @@ _MONTHS = {
 }  # fmt: skip
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATES = (
-    re.compile(r"(?<!\d)(?P<year>20\d{2})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<year>20\d{2})/(?P<mon>\d{1,2})/(?P<day>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<year>20\d{2})([-/.])(?P<mon>\d{1,2})\2(?P<day>\d{1,2})(?![\d/-])"),
     re.compile(r"(?P<year>20\d{2})\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号號]"),
     re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>20\d{{2}})\b", re.I),
     re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>20\d{{2}})\b", re.I),
 )
 _RELEASED = re.compile(
     r"releas|launch|unveil|open-sourc|open\s+sourc|debut|publish|drop(?:ped|s)\b|announc|arriv"
+    r"|introduc"
     r"|发布|發布"
     r"|推出|开源|開源|上线|上線|亮相|问世|問世",
     re.IGNORECASE,

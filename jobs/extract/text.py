@@ -8,7 +8,11 @@ back to the original offsets so a match can point into the text the caller gave.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+#: ``(start, end, replacement)``: ``text[start:end]`` becomes ``replacement``.
+Edit = tuple[int, int, str]
 
 #: Characters that separate the parts of a model name ("Kimi K2", "kimi-k2", "kimi_k2", "4.5").
 NAME_SEPARATORS = frozenset(" \t-_.")
@@ -28,6 +32,28 @@ class Normalized:
             return self.original_length, self.original_length
         last = self.origin[end - 1] + 1 if end > start else self.origin[start]
         return self.origin[start], last
+
+    def rewrite(self, edits: Iterable[Edit]) -> Normalized:
+        """This text with ``edits`` applied (sorted; an edit overlapping an earlier one is
+        dropped), still mapped to the original offsets: a replacement maps to the span it
+        replaced."""
+        parts: list[str] = []
+        origin: list[int] = []
+        position = 0
+        for start, end, replacement in sorted(edits):
+            if start < position:
+                continue
+            parts.append(self.text[position:start])
+            origin.extend(self.origin[position:start])
+            if replacement:
+                first = self.origin[start] if start < len(self.origin) else self.original_length
+                last = self.origin[end - 1] if end > start else first
+                origin.extend([first] * (len(replacement) - 1) + [last])
+                parts.append(replacement)
+            position = max(position, end)
+        parts.append(self.text[position:])
+        origin.extend(self.origin[position:])
+        return Normalized("".join(parts), tuple(origin), self.original_length)
 
 
 def normalize(text: str) -> Normalized:

@@ -4,7 +4,8 @@ Conditional GET, a response-size cap applied to decompressed bytes while streami
 stops at the cap), redirects followed by hand (bounded, loop-checked, each hop recorded so a
 chain of permanent redirects can update the source), retries with full-jitter exponential
 backoff that honour ``Retry-After``, and one deadline over all of it. ``file://`` URLs read
-local files under the same cap.
+local files under the same cap, but only when the operator named them: every URL a server names
+(each redirect hop, a next-page link) goes through ``jobs.fetch.urlpolicy``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from jobs.fetch.httprules import shown
 from jobs.fetch.inflate import Inflater
 from jobs.fetch.localfile import read_local
 from jobs.fetch.types import FetchError, FetchResult, FetchSettings, RetryableFailure
+from jobs.fetch.urlpolicy import UrlPolicy, pinned
 
 log = structlog.get_logger("crownlog.fetch")
 
@@ -32,7 +34,8 @@ class Fetcher:
     """Fetches URLs over one shared, thread-safe ``httpx.Client`` (made here unless given).
 
     ``sleep``, ``clock`` (monotonic seconds) and ``jitter`` (0 ≤ x < 1) are injectable so tests
-    neither wait nor guess.
+    neither wait nor guess; ``policy`` (default: from ``settings.allow_private``) rules every
+    URL a server names.
     """
 
     def __init__(
@@ -43,8 +46,10 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        policy: UrlPolicy | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self.policy = policy or UrlPolicy(allow_private=self.settings.allow_private)
         self._owns_client = client is None
         self._client = client or httpx.Client(follow_redirects=False)
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
@@ -55,17 +60,22 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         deadline: float | None = None,
+        *,
+        remote: bool = False,
     ) -> FetchResult:
         """GET ``url``, conditionally when ``etag`` / ``last_modified`` are given.
 
         ``deadline`` is a ``time.monotonic()`` instant: the fetch, its retries and waits end by
         it or by ``settings.total_deadline`` from now, whichever is sooner (a read in progress
-        may overrun by at most one read timeout). Raises ``FetchError``.
+        may overrun by at most one read timeout). ``remote``: a server named ``url`` (the URL
+        policy applies to it, not only to its redirects). Raises ``FetchError``.
         """
         started = self._clock()
         end = started + self.settings.total_deadline
         end = min(end, deadline) if deadline is not None else end
-        if urlsplit(url).scheme == "file":
+        if remote:
+            url = self.policy.follow(url, url, "a link")
+        elif urlsplit(url).scheme == "file":
             return self._read_file(url, last_modified, started)
         headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"}
         if etag:
@@ -76,7 +86,7 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                return self._follow(url, headers, end, started, attempt)
+                return self._follow(url, headers, end, started, attempt, remote)
             except RetryableFailure as retry:
                 delay = retry.after if retry.after is not None else self._backoff(attempt)
                 if attempt > self.settings.retries or self._clock() + delay >= end:
@@ -95,6 +105,13 @@ class Fetcher:
                          reason=str(retry))  # fmt: skip
                 self._sleep(delay)
 
+    def fetch_link(
+        self, base: str, link: str, what: str, deadline: float | None = None
+    ) -> FetchResult:
+        """GET the URL a response from ``base`` linked to (``what``: "a next-page link"), under
+        the URL policy: resolved against ``base``, http(s) only, no private hosts."""
+        return self.fetch(self.policy.follow(base, link, what), deadline=deadline, remote=True)
+
     def close(self) -> None:
         """Close the HTTP client, if this fetcher made it."""
         if self._owns_client:
@@ -105,18 +122,27 @@ class Fetcher:
         return self._jitter() * ceiling  # "full jitter" spreads the retries of many workers
 
     def _follow(
-        self, url: str, sent: dict[str, str], end: float, started: float, attempt: int
+        self,
+        url: str,
+        sent: dict[str, str],
+        end: float,
+        started: float,
+        attempt: int,
+        remote: bool,
     ) -> FetchResult:
         hops: list[int] = []
         seen, current = {url}, url
+        what = "the link" if remote else "the source url"
         while True:
-            status, headers, body = self._request(current, sent, end)
+            address = self.policy.address_for(current, what) if remote else None
+            status, headers, body = self._request(current, sent, end, address)
             if status not in httprules.REDIRECTS:
                 break
-            try:
-                target = httprules.redirect_target(current, headers.get("location"))
-            except ValueError as exc:
-                raise FetchError(f"{exc} (HTTP {status})", status=status) from None
+            target = self.policy.follow(current, headers.get("location"), f"a {status} redirect")
+            remote, what = (
+                True,
+                "the redirect target",
+            )  # every hop after the first was named by a server
             hops.append(status)
             if len(hops) > self.settings.max_redirects:
                 raise FetchError(
@@ -149,9 +175,12 @@ class Fetcher:
         )
 
     def _request(
-        self, url: str, headers: dict[str, str], end: float
+        self, url: str, headers: dict[str, str], end: float, address: str | None = None
     ) -> tuple[int, dict[str, str], bytes | None]:
-        """One GET: (status, lower-cased headers, body); body None for redirects and 304."""
+        """One GET: (status, lower-cased headers, body); body None for redirects and 304.
+
+        ``address``: connect to this (checked) IP rather than resolving the host again, so a
+        DNS answer cannot change between the policy's check and the connection."""
         remaining = end - self._clock()
         if remaining <= 0:
             raise FetchError(
@@ -163,9 +192,15 @@ class Fetcher:
             min(self.settings.read_timeout, remaining),
             connect=min(self.settings.connect_timeout, remaining),
         )
+        target, headers, extensions = pinned(url, headers, address)
         try:
             with self._client.stream(
-                "GET", url, headers=headers, timeout=timeout, follow_redirects=False
+                "GET",
+                target,
+                headers=headers,
+                timeout=timeout,
+                follow_redirects=False,
+                extensions=extensions,
             ) as response:
                 status, response_headers = response.status_code, dict(response.headers.items())
                 if status in httprules.REDIRECTS or status == 304:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
@@ -26,17 +26,6 @@ def retryable(status: int) -> bool:
 def advice(status: int) -> str:
     """What an operator should do about a non-retryable HTTP status."""
     return _ADVICE.get(status, "check the source url")
-
-
-def redirect_target(url: str, location: str | None) -> str:
-    """The absolute http(s) URL a redirect from ``url`` points at; ``ValueError`` otherwise."""
-    if not location or not location.strip():
-        raise ValueError(f"a redirect from {shown(url)} has no Location — check the source url")
-    target = urljoin(url, location.strip())
-    if urlsplit(target).scheme not in ("http", "https"):
-        # Never let a server steer the fetcher to file:// or any other scheme.
-        raise ValueError(f"{shown(url)} redirects to {shown(target)}, which is not http(s)")
-    return target
 
 
 def retry_after(value: str | None, cap: float) -> float | None:

@@ -21,6 +21,9 @@ class FetchSettings:
     backoff_base: float = 1.0
     backoff_cap: float = 30.0
     retry_after_cap: float = 300.0
+    #: Let URLs named by remote servers (redirects, next-page links) reach loopback, private,
+    #: link-local or multicast addresses (``[fetch] allow_private``; lab networks, tests).
+    allow_private: bool = False
     user_agent: str = f"crownlog/{__version__} (+https://github.com/crownlog/crownlog)"
 
 

@@ -23,20 +23,23 @@ def lock_key(source_id: str) -> int:
 
 
 @contextmanager
-def claim(engine: Engine, source_id: str) -> Iterator[bool]:
-    """Yield True if this process may poll ``source_id`` now, holding the claim until exit."""
+def claim(engine: Engine, source_id: str, namespace: int = _SOURCES_CLASS) -> Iterator[bool]:
+    """Yield True if this process may poll ``source_id`` now, holding the claim until exit.
+
+    Other work that one worker at a time may do (``jobs.notify``) claims its own names in
+    its own ``namespace``."""
     if engine.dialect.name != "postgresql":
         yield True
         return
     with engine.connect() as conn:
         key = lock_key(source_id)
         taken = conn.exec_driver_sql(
-            "SELECT pg_try_advisory_lock(%s, %s)", (_SOURCES_CLASS, key)
+            "SELECT pg_try_advisory_lock(%s, %s)", (namespace, key)
         ).scalar()
         conn.commit()
         try:
             yield bool(taken)
         finally:
             if taken:
-                conn.exec_driver_sql("SELECT pg_advisory_unlock(%s, %s)", (_SOURCES_CLASS, key))
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(%s, %s)", (namespace, key))
                 conn.commit()

@@ -2,13 +2,15 @@
 
 Jobs run with ``max_instances=1``, coalescing and a misfire grace time, and start with a
 jitter so that many sources do not fire at once. A job polls only when the source is due by
-its shared state (so restarts, backoff and several workers agree). ``reload`` re-reads the
+its shared state (so restarts, backoff and several workers agree). One more job runs the
+derived fetches (``jobs.schedule.derived``) every two minutes. ``reload`` re-reads the
 sources file and adds, removes or reschedules jobs without a restart.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,14 +25,24 @@ from service.errors import ConfigError
 
 log = structlog.get_logger("crownlog.scheduler")
 MISFIRE_GRACE = 300
+DERIVED_JOB = "derived-fetches"
+DERIVED_EVERY = 120
+DERIVED_FIRST = 30
 
 
 class PollScheduler:
     """Keeps one job per enabled source of a sources file."""
 
-    def __init__(self, poller: Poller, sources_file: Path, threads: int = 8) -> None:
+    def __init__(
+        self,
+        poller: Poller,
+        sources_file: Path,
+        threads: int = 8,
+        derived: Callable[[], object] | None = None,
+    ) -> None:
         self._poller = poller
         self._file = sources_file
+        self._derived = derived
         self._sources: dict[str, SourceConfig] = {}
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(threads)},
@@ -45,6 +57,16 @@ class PollScheduler:
     def start(self) -> None:
         """Load the sources and start polling (first polls within a few seconds)."""
         self.reload()
+        if self._derived is not None:
+            # Derived fetches (jobs.schedule.derived): each target keeps its own due time.
+            self._scheduler.add_job(
+                self._derived,
+                IntervalTrigger(seconds=DERIVED_EVERY, jitter=10),
+                id=DERIVED_JOB,
+                name=DERIVED_JOB,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=DERIVED_FIRST),
+                replace_existing=True,
+            )
         self._scheduler.start()
         log.info("scheduler started", sources=len(self._sources), file=str(self._file))
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from service.errors import ConfigError
 
-KINDS = ("feed", "github-releases", "hf-models", "leaderboard")
+KINDS = ("feed", "github-releases", "hf-models", "leaderboard", "models")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -56,6 +56,10 @@ class SourceConfig:
     #: A leaderboard snapshot lists the whole board (False: a top-N extract, which never
     #: withdraws the models it leaves out).
     complete: bool = True
+    #: Derived fetches only (``jobs.schedule.derived``; never from sources.toml): the Hugging
+    #: Face repository fetched and the models it is about.
+    repo: str | None = None
+    models: tuple[str, ...] = ()
 
 
 def parse_every(text: str) -> timedelta:
@@ -123,8 +127,8 @@ def _source(entry: dict[str, Any], index: int, path: Path) -> SourceConfig:
     url = resolve_url(str(entry.get("url", "")), path.resolve().parent)
     if urlsplit(url).scheme not in ("http", "https", "file"):
         raise ConfigError(f"{where}: url must be http(s):// or file: (got {url!r})")
-    if kind == "leaderboard" and not entry.get("leaderboard"):
-        raise ConfigError(f'{where}: a leaderboard source needs `leaderboard = "<board>"`')
+    if kind in ("leaderboard", "models") and not entry.get("leaderboard"):
+        raise ConfigError(f'{where}: a {kind} source needs `leaderboard = "<board>"`')
     try:
         every = parse_every(str(entry.get("every", "30m")))
     except ValueError as exc:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from jobs.observation import ParseResult
 from jobs.schedule.sourcefile import SourceConfig
-from jobs.sources import feed, github_releases, hf_models, leaderboard
+from jobs.sources import feed, github_releases, hf_models, hfrepo, leaderboard, models
 from jobs.sources.errors import ParseError
 
 Adapter = Callable[[bytes, dict[str, str], SourceConfig, datetime], ParseResult]
@@ -20,6 +20,10 @@ ADAPTERS: dict[str, Adapter] = {
     "github-releases": github_releases.parse,
     "hf-models": hf_models.parse,
     "leaderboard": leaderboard.parse,
+    "models": models.parse,
+    # Derived fetches (``jobs.schedule.derived``), never configured in sources.toml:
+    "hf-repo": hfrepo.parse_api,
+    "model-card": hfrepo.parse_card,
 }
 
 __all__ = ["ADAPTERS", "Adapter", "ParseError"]

@@ -1,4 +1,8 @@
-"""Plain text for extraction: HTML flattened, entities unescaped, controls and whitespace tidied."""
+"""Plain text for extraction: HTML flattened, entities unescaped, controls and whitespace tidied.
+
+A table keeps its rows: each ``<tr>`` becomes a line of pipe-separated cells
+(``| GLM-4.5 | 355B | 32B |``), which ``jobs.extract.tables`` reads.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ _BLOCK = frozenset(
     {
         "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
         "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
-        "p", "pre", "section", "table", "td", "th", "tr", "ul",
+        "p", "pre", "section", "table", "ul",
     }
 )  # fmt: skip
 _SPACES = re.compile(r"[^\S\n]+")
@@ -48,6 +52,10 @@ class _TextParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self._skipping.append(tag)
+        elif tag == "tr":
+            self.chunks.append("\n|")
+        elif tag in ("td", "th"):
+            self.chunks.append(" ")
         elif tag in _BLOCK:
             self.chunks.append("\n")
 
@@ -60,7 +68,9 @@ class _TextParser(HTMLParser):
             # Pop back to the matching open tag; unclosed inner skips end with it.
             while self._skipping and self._skipping.pop() != tag:
                 pass
-        elif tag in _BLOCK:
+        elif tag in ("td", "th"):
+            self.chunks.append(" |")
+        elif tag in _BLOCK or tag == "tr":
             self.chunks.append("\n")
 
     def handle_data(self, data: str) -> None:

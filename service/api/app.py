@@ -17,6 +17,7 @@ from service.api.context import ApiContext, PollNowFn, SourcesFn
 from service.api.dashboard import dashboard_routes
 from service.api.docs import install_docs
 from service.api.middleware import AccessLog
+from service.api.routes_follow import follow_routes
 from service.api.routes_live import live_routes
 from service.api.routes_log import log_routes
 from service.api.routes_ops import ops_routes
@@ -59,6 +60,7 @@ def create_app(
     errors.install(app)
     app.include_router(ops_routes(api))
     app.include_router(read_routes(api))
+    app.include_router(follow_routes(api))
     app.include_router(log_routes(api))
     app.include_router(live_routes(api))
     app.include_router(dashboard_routes(api))

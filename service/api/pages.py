@@ -2,33 +2,44 @@
 
 The pages read through the same ``ReadModel`` calls as the JSON API, so the crown holder and the
 standings rows a page shows are exactly what ``/api/v1/crown`` and ``/api/v1/standings`` say.
+Every builder takes the page's ``PageTime`` and the ``View`` it was computed from (its log
+position and its "now": the as-of time, the known-at time, or the pinned position's
+``recorded_at``), so a page pinned by position depends on the log up to it alone.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from service import reader
 from service.api import charts, citystats
 from service.api.eventtext import describe
-from service.api.sourceitems import item_keys, source_items, with_items
+from service.api.historychart import Series, history_chart
+from service.api.modelevents import events_page
+from service.api.pagetime import PageTime
+from service.api.uncertainty import tied_with_leader, with_ties
 from service.bootstrap import Services
-from service.chain import envelope_dict
-from service.clock import format_time
 from service.projections.catalog_view import fact
-from service.timepoint import At
+from service.readmodel import View
 
-HISTORY = 500
+EVENTS_PER_PAGE = 100
 
 
-def _names(models: list[dict[str, Any]]) -> dict[str, str]:
+def names_of(models: list[dict[str, Any]]) -> dict[str, str]:
     return {model["slug"]: model["name"] or model["slug"] for model in models}
 
 
-def city_section(services: Services, at: At, now: datetime) -> dict[str, Any]:
+def boards_of(services: Services, view: View) -> list[str]:
+    return sorted(view.states["standings"].boards) or [services.reads.crown_board]
+
+
+def lab_names(view: View) -> dict[str, str]:
+    labs = view.states["catalog"].labs
+    return {slug: fact(fields, "name") or slug for slug, fields in labs.items()}
+
+
+def city_section(services: Services, time: PageTime, view: View) -> dict[str, Any]:
     """The three-city view: crown-days and releases per month per city, and city rows."""
-    reads = services.reads
+    reads, at, now = services.reads, time.at, view.now
     crown = reads.crown(None, at)
     models = reads.models(at)
     crown_days = citystats.crown_days_by_month(crown["reigns"], now)
@@ -43,66 +54,78 @@ def city_section(services: Services, at: At, now: datetime) -> dict[str, Any]:
 
 
 def index_page(
-    services: Services, at: At, now: datetime, leaderboard: str | None, open_weights: bool | None
+    services: Services,
+    time: PageTime,
+    view: View,
+    leaderboard: str | None,
+    open_weights: bool | None,
 ) -> dict[str, Any]:
-    """``/``: the crown, the crown timeline, the standings and the three-city view."""
-    reads = services.reads
+    """``/``: the crown and its reigns, the crown timeline, the standings, the cities."""
+    reads, at = services.reads, time.at
     crown = reads.crown(None, at)
-    models = reads.models(at)
-    names = _names(models)
-    standings = reads.standings(leaderboard, at, open_weights)
-    states = reads.view(at).states
-    boards = sorted(states["standings"].boards) or [reads.crown_board]
-    labs = {slug: fact(fields, "name") or slug for slug, fields in states["catalog"].labs.items()}
+    names = names_of(reads.models(at))
+    board = reads.standings(leaderboard, at)
+    # Ties are with the board's leader, whatever the filter shows.
+    tied = tied_with_leader(board["rows"])
+    standings = board if open_weights is None else reads.standings(leaderboard, at, open_weights)
     return {
-        "lab_names": labs,
+        "lab_names": lab_names(view),
         "crown": crown,
         "names": names,
-        "timeline": charts.crown_timeline(crown["reigns"], names, now),
+        "timeline": charts.crown_timeline(crown["reigns"], names, view.now),
         "standings": standings,
-        "boards": boards,
+        "rows": with_ties(standings["rows"], tied),
+        "intervals": any(row.get("ci_low") is not None for row in board["rows"]),
+        "boards": boards_of(services, view),
         "leaderboard": standings["leaderboard"],
         "open_weights": open_weights,
-        **city_section(services, at, now),
+        **city_section(services, time, view),
     }
 
 
-def model_page(services: Services, slug: str, at: At, now: datetime) -> dict[str, Any] | None:
-    """``/models/{slug}``: facts, standing, reigns and the event history with sources."""
-    reads = services.reads
+def model_page(
+    services: Services,
+    slug: str,
+    time: PageTime,
+    view: View,
+    leaderboard: str | None,
+    older: int | None,
+) -> dict[str, Any] | None:
+    """``/models/{slug}``: facts, standing, reigns, the history chart, and the events newest
+    first, a page at a time (``older``: the events before that position)."""
+    reads, at = services.reads, time.at
     model = reads.model(slug, at)
     if model is None:
         return None
+    standings = reads.standings(leaderboard, at)
+    board = standings["leaderboard"]
+    history = reads.history(slug, board, at)
+    points = history["points"] if history else []
     with services.engine.connect() as conn:
-        events = reader.fetch(conn, 0, limit=HISTORY, stream=f"model:{slug}")
-        if at.as_of is not None:
-            events = [event for event in events if event.occurred_at <= at.as_of]
-        items = source_items(conn, item_keys(events))
-    history = with_items([envelope_dict(event) for event in events], items)
-    for entry in history:
+        events = events_page(conn, slug, older, EVENTS_PER_PAGE, True, view.position, at.as_of)
+    for entry in events["items"]:
         entry["summary"] = describe(entry["type"], entry["data"])
-    standings = reads.standings(None, at)
     crown = reads.crown(None, at)
-    labs = reads.view(at).states["catalog"].labs
+    labs = view.states["catalog"].labs
+    name = model["name"] or slug
     return {
         "model": model,
         "lab_name": fact(labs.get(model["lab"]), "name") if model["lab"] else None,
-        "history": list(reversed(history)),
+        "history": events["items"],
+        "older": events["next"],
+        "paged": older is not None,
         "row": next((row for row in standings["rows"] if row["model"] == slug), None),
-        "leaderboard": standings["leaderboard"],
+        "leaderboard": board,
+        "boards": boards_of(services, view),
+        "points": points,
+        "chart": history_chart([Series(slug, name, points)], f"{name} on {board}"),
         "reigns": [reign for reign in crown["reigns"] if reign["model"] == slug],
-        "truncated": len(events) >= HISTORY,
     }
 
 
-def cities_page(services: Services, at: At, now: datetime) -> dict[str, Any]:
+def cities_page(services: Services, time: PageTime, view: View) -> dict[str, Any]:
     """``/cities``: the three-city view with every city and lab."""
-    return {**city_section(services, at, now), "labs": services.reads.places("lab", at)}
-
-
-def stamp(services: Services, at: At) -> dict[str, Any]:
-    """Where the page stands: the log position and the as-of time shown in the header."""
     return {
-        "position": services.reads.head(),
-        "as_of_text": format_time(at.as_of)[:16].replace("T", " ") + " UTC" if at.as_of else None,
+        **city_section(services, time, view),
+        "labs": services.reads.places("lab", time.at),
     }

@@ -111,12 +111,13 @@ class QuerySpec:
     def __init__(self, *params: Param) -> None:
         self.params = {param.name: param for param in params}
 
-    def parse(self, request: Request) -> dict[str, Any]:
-        """Every declared parameter: its parsed value or its default (unknown ones ignored)."""
+    def parse(self, request: Request, blank_is_absent: bool = False) -> dict[str, Any]:
+        """Every declared parameter: its parsed value or its default (unknown ones ignored).
+        ``blank_is_absent``: an empty value means "not given" (an HTML form's empty field)."""
         values = {name: param.default for name, param in self.params.items()}
         for name, value in request.query_params.items():  # the last of repeated values wins
             param = self.params.get(name)
-            if param is not None:
+            if param is not None and not (blank_is_absent and not value.strip()):
                 values[name] = param.read(name, value)
         return values
 
@@ -158,6 +159,7 @@ LAB = text("lab", "Only this lab (slug).")
 CITY = text("city", "Only this city (any case).")
 COUNTRY = text("country", "Only labs in this country (ISO code as the catalog has it, any case).")
 LICENSE = text("license", "Only this licence (any case).")
+SLUGS = text("slugs", "Only these models (slugs, comma-separated).")
 WEIGHTS_STATUS = choice("weights", "Only this weights status.", WEIGHTS)
 PARAMS_MIN = count("params_min", "Only models with at least this many parameters")
 PARAMS_MAX = count("params_max", "Only models with at most this many parameters")

@@ -18,6 +18,7 @@ from service.api.httpcache import cached
 from service.api.modelevents import events_page
 from service.api.params import limit_query, page
 from service.api.query import MAX_POSITION
+from service.api.redact import public_row
 from service.api.routes_read import Cursor, Slug
 from service.audit import verify_chain
 from service.chain import envelope_dict
@@ -118,7 +119,7 @@ def log_routes(api: ApiContext) -> APIRouter:
         format: Format = None,
     ) -> Response:
         """Every configured source with its poll state, by id (CSV without ``limit``: all)."""
-        rows = sorted(api.sources() if api.sources else [], key=_id)
+        rows = sorted((public_row(r) for r in api.sources()) if api.sources else [], key=_id)
         table = csv_table(request, format, "sources")
         body = page(rows, _id, after, page_size(request, table, limit))
         content, media_type = csv_body(table, body) if table else render_json(body)

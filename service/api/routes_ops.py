@@ -17,6 +17,7 @@ from service.api import models
 from service.api.context import ApiContext, render_json
 from service.api.errors import ApiError
 from service.api.metrics import LOG_POSITION, PROJECTION_LAG, PROJECTION_POSITION
+from service.api.redact import public_row
 from service.health import check_ready
 
 SourceId = Annotated[str, Path(min_length=1, max_length=100, description="A source id.")]
@@ -69,7 +70,7 @@ def ops_routes(api: ApiContext) -> APIRouter:
         outcome = await run_in_threadpool(api.poll_now, source_id)
         if outcome is None:
             raise HTTPException(404, f"no source {source_id!r} is configured")
-        content, media_type = render_json(outcome)
+        content, media_type = render_json(public_row(outcome))
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
     return router

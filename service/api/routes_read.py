@@ -27,6 +27,7 @@ from service.api.query import (
     PAGE,
     PARAMS_MAX,
     PARAMS_MIN,
+    SLUGS,
     TIME_AXIS,
     WEIGHTS_STATUS,
     QuerySpec,
@@ -48,7 +49,9 @@ Board = Annotated[
 
 STANDINGS = QuerySpec(*TIME_AXIS, LEADERBOARD, OPEN_WEIGHTS, LAB, CITY, FORMAT)
 CROWN = QuerySpec(*TIME_AXIS, LEADERBOARD, FORMAT)
-MODEL_FILTERS = (LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX)
+MODEL_FILTERS = (
+    LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX, SLUGS
+)  # fmt: skip
 MODELS = QuerySpec(*TIME_AXIS, *MODEL_FILTERS, *PAGE, FORMAT)
 MODEL = QuerySpec(*TIME_AXIS)
 PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE, FORMAT)
@@ -59,7 +62,9 @@ def model_filter(q: dict[str, Any]) -> ModelFilter:
     low, high = q["params_min"], q["params_max"]
     if low is not None and high is not None and low > high:
         raise BadParameter("params_min is larger than params_max")
+    slugs = q.get("slugs")
     return ModelFilter(
+        slugs=frozenset(s.strip() for s in slugs.split(",") if s.strip()) if slugs else None,
         country=q["country"],
         license=q["license"],
         weights=q["weights"],

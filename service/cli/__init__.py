@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from service.cli import audit, db, events, ops, reads, replay, serve
+from service import __version__
+from service.cli import audit, db, events, follow, notify, ops, reads, replay, serve
 from service.cli.context import CliContext
 from service.errors import CrownlogError
 
@@ -16,15 +17,24 @@ app = typer.Typer(
     help="An auditable, replayable record of the open-weights AI model race.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+    add_completion=True,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")
+app.add_typer(notify.app, name="notify")
 serve.register(app)
 ops.register(app)
 reads.register(app)
+follow.register(app)
 replay.register(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"crownlog {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -32,6 +42,9 @@ def _global(
     ctx: typer.Context,
     config: Path | None = typer.Option(
         None, "--config", help="Settings file (default: $CROWNLOG_CONFIG or config/crownlog.toml)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version."
     ),
 ) -> None:
     ctx.obj = CliContext(config)

@@ -28,8 +28,11 @@ def poll(
     demo: bool = typer.Option(False, "--demo", help="Use the bundled demo sources."),
     workers: int = typer.Option(8, "--workers", min=1, max=64, help="Polls run at once."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    derived: bool = typer.Option(
+        True, "--derived/--no-derived", help="Then run the due Hugging Face fetches ([hf])."
+    ),
 ) -> None:
-    """Poll sources once now and print what each appended."""
+    """Poll sources once now and print what each appended (then the derived fetches)."""
     from jobs.runtime import build_ingestion, enabled_sources, sources_path
 
     services = context(ctx).services(upgrade_empty=True)
@@ -39,10 +42,14 @@ def poll(
         if unknown:
             raise typer.BadParameter(f"unknown source ids: {', '.join(unknown)}")
         configured = [source for source in configured if source.id in source_ids]
-    ingestion = build_ingestion(services)
+    ingestion = build_ingestion(services, demo=demo)
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(ingestion.poller.poll, configured))
+        if derived:
+            # What the polls taught (repository links, weights repositories) may call for a
+            # Hugging Face fetch: verification, model cards (jobs.schedule.derived).
+            outcomes += ingestion.derived.run()
     finally:
         ingestion.close()
     if as_json:
@@ -61,7 +68,11 @@ def poll(
         Console().print(table)
         total = sum(o.appended for o in outcomes)
         failed = sum(o.status == "error" for o in outcomes)
-        typer.echo(f"{len(outcomes)} sources polled, {total} events appended, {failed} failed")
+        extra = len(outcomes) - len(configured)
+        fetched = f", {extra} derived fetches" if extra else ""
+        typer.echo(
+            f"{len(configured)} sources polled{fetched}, {total} events appended, {failed} failed"
+        )
 
 
 def _outcome_dict(outcome: object) -> dict[str, object]:
@@ -127,7 +138,7 @@ def backfill(
     paths = paths or archive_files(sources[source_id])
     if not paths:
         raise typer.BadParameter(f"no files given and source {source_id!r} has no `archive`")
-    ingestion = build_ingestion(services)
+    ingestion = build_ingestion(services, demo=demo)
     try:
         report = run_backfill(
             ingestion.poller, sources[source_id], paths, ingestion.sandbox, services.clock()

@@ -21,23 +21,29 @@ def register(app: typer.Typer) -> None:
 
 
 def _start_scheduler(services: Any, demo: bool) -> Any:
+    from jobs.notify.follower import build_follower
     from jobs.runtime import backfill_archives, build_ingestion, enabled_sources, sources_path
     from jobs.schedule.scheduler import PollScheduler
     from jobs.schedule.workerlock import WorkerLock
 
     lock = WorkerLock(services.engine)
     lock.acquire()
-    ingestion = build_ingestion(services)
+    follower = build_follower(services)  # [[notify]] targets: alerts from the log
+    ingestion = build_ingestion(services, demo=demo)
     path = sources_path(services, demo)
     appended = backfill_archives(ingestion, services, enabled_sources(path))
     if appended:
         log.info("archives backfilled", appended=appended)
-    scheduler = PollScheduler(ingestion.poller, path)
+    scheduler = PollScheduler(ingestion.poller, path, derived=ingestion.derived.run)
     scheduler.start()
     signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
+    if follower is not None:
+        follower.start()
 
     def stop() -> None:
         scheduler.shutdown(wait=True)
+        if follower is not None:
+            follower.stop()
         ingestion.close()
         lock.release()
 
@@ -56,7 +62,10 @@ def _api_wiring(
     Returns ``(sources, poll_now, close)``."""
     from dataclasses import asdict
 
+    from prometheus_client import REGISTRY
+
     import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
+    from jobs.notify.metrics import NotifyCollector
     from jobs.runtime import Ingestion, build_ingestion, sources_path
     from jobs.schedule.sourcefile import load_sources
     from jobs.schedule.sourcestatus import source_rows
@@ -65,6 +74,8 @@ def _api_wiring(
     path = sources_path(services, demo)
     lock = threading.Lock()
     built: list[Ingestion] = []
+    notify_metrics = NotifyCollector(services.engine)
+    REGISTRY.register(notify_metrics)
 
     def sources() -> list[dict[str, Any]]:
         return source_rows(services.engine, load_sources(path))
@@ -75,7 +86,7 @@ def _api_wiring(
             return None
         with lock:
             if not built:
-                built.append(build_ingestion(services))
+                built.append(build_ingestion(services, demo=demo))
         outcome = asdict(built[0].poller.poll(source))
         for key in ("next_due_at", "polled_at"):
             if outcome[key] is not None:
@@ -83,6 +94,7 @@ def _api_wiring(
         return outcome
 
     def close() -> None:
+        REGISTRY.unregister(notify_metrics)
         with lock:
             for ingestion in built:
                 ingestion.close()

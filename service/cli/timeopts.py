@@ -16,6 +16,11 @@ JSON = typer.Option(False, "--json", help="Print JSON (the HTTP body shape).")
 CSV = typer.Option(False, "--csv", help="Print CSV (the columns of the API's ?format=csv).")
 
 
+def parse_option(value: str | None, option: str) -> datetime | None:
+    """``value`` as a time, or None; a bad value is a usage error naming ``option``."""
+    return _time(value, option)
+
+
 def _time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None

@@ -5,10 +5,14 @@ State: for every lab and model slug, a dict ``field -> (FactKey, value)``. The `
 ``confidence``, then later ``occurred_at``, then later position — and its last item is the
 position of the event that set the field, so every fact can be traced back to the log.
 
-Folded: ``LabRegistered``/``LabUpdated`` (name, aliases, city, country), ``ModelRegistered``
-(name, lab, aliases, family), ``ModelReleased`` (released_at, open_weights, license, repo,
-url), ``ModelSpecReported``, ``ModelLicenseChanged``, ``DownloadsReported`` and, as tier-0
-hints, a ``ScoreReported`` row's ``open_weights``/``license``/``name``. A payload value of
+Folded: ``LabRegistered``/``LabUpdated`` (name, aliases, city, country, families),
+``ModelRegistered`` (name, lab, aliases, family), ``ModelPlaced`` (lab: by organization at
+tier 1, by a family pattern at tier 0), ``ModelReleased`` (released_at, open_weights, license,
+repo, url; a ``repo`` is also the weights evidence ``weights_repo``), ``WeightsRepoVerified``
+(``weights_repo``; the earliest evidence is kept, see ``service.projections.weights``),
+``ModelRepoLinked`` (``repo_links``: the candidates), ``ModelSpecReported``,
+``ModelLicenseChanged``, ``DownloadsReported`` and, as tier-0 hints, a ``ScoreReported`` row's
+``open_weights``/``license``/``name``. A payload value of
 ``None`` reports nothing. An unreadable ``released_at`` is skipped rather than failing a rebuild.
 
 Mutable fold (see ``service.projections.digest``): ``apply`` changes ``state`` in place and
@@ -26,11 +30,12 @@ from typing import Any
 from service.clock import format_time, parse_time
 from service.events import Foldable
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
+from service.projections.weights import REPO_FIELD
 
 Fact = tuple[FactKey, Any]
 Fields = dict[str, Fact]
 
-_LAB_FIELDS = ("name", "aliases", "city", "country")
+_LAB_FIELDS = ("name", "aliases", "city", "country", "families")
 _REGISTERED_FIELDS = ("name", "lab", "aliases", "family")
 _SPEC_FIELDS = ("params_total", "params_active", "architecture", "context_length", "modality")
 _TIME_FIELDS = frozenset({"released_at"})
@@ -55,6 +60,13 @@ def _put(fields: Fields, name: str, value: Any, key: FactKey) -> None:
     old = fields.get(name)
     if old is None or key > old[0]:
         fields[name] = (key, tuple(value) if isinstance(value, list) else value)
+
+
+def _put_first(fields: Fields, name: str, value: Any, key: FactKey) -> None:
+    """Keep the earliest report (by occurred_at, then position): evidence dates a fact."""
+    old = fields.get(name)
+    if old is None or (key[2], key[3]) < (old[0][2], old[0][3]):
+        fields[name] = (key, value)
 
 
 def _model(state: Catalog, slug: str) -> Fields:
@@ -89,6 +101,34 @@ def _released(state: Catalog, event: Foldable) -> Catalog:
     _put(fields, "open_weights", open_weights_of(data), key)
     for name in ("license", "repo", "url"):
         _put(fields, name, data.get(name), key)
+    if data.get("repo"):
+        # A listing entry is a downloadable repository: evidence, dated by its creation.
+        _put_first(fields, REPO_FIELD, data["repo"], key)
+    return state
+
+
+def _verified(state: Catalog, event: Foldable) -> Catalog:
+    data = event.data
+    _put_first(_model(state, data["model"]), REPO_FIELD, data["repo"], fact_key(event, OWN))
+    return state
+
+
+def _linked(state: Catalog, event: Foldable) -> Catalog:
+    data, key = event.data, fact_key(event, OWN)
+    fields = _model(state, data["model"])
+    old = fields.get("repo_links")
+    repos = tuple(sorted({*(old[1] if old else ()), data["repo"]}))
+    fields["repo_links"] = (max(old[0], key) if old else key, repos)
+    return state
+
+
+def _placed(state: Catalog, event: Foldable) -> Catalog:
+    data = event.data
+    # A board's organization column is the lab's own statement; a name pattern only a guess.
+    key = fact_key(event, OWN if data["by"] == "organization" else HINT)
+    fields = _model(state, data["model"])
+    _put(fields, "lab", data["lab"], key)
+    _put(fields, "lab_by", data["by"], key)
     return state
 
 
@@ -132,7 +172,10 @@ HANDLERS: dict[str, Callable[[Catalog, Foldable], Catalog]] = {
     "LabRegistered": _lab,
     "LabUpdated": _lab,
     "ModelRegistered": _registered,
+    "ModelPlaced": _placed,
     "ModelReleased": _released,
+    "WeightsRepoVerified": _verified,
+    "ModelRepoLinked": _linked,
     "ModelSpecReported": _spec,
     "ModelLicenseChanged": _license,
     "DownloadsReported": _downloads,

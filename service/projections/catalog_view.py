@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.clock import format_time
+from service.projections import weights as weights_rules
 from service.projections.catalog import Catalog, Fields
 
 _MODEL_KEYS = (
@@ -16,7 +17,6 @@ _MODEL_KEYS = (
     "context_length",
     "modality",
     "license",
-    "open_weights",
     "downloads",
     "likes",
 )
@@ -42,9 +42,14 @@ def place_of(catalog: Catalog, model: str) -> tuple[str | None, str | None, str 
     return lab, fact(lab_fields, "city"), fact(lab_fields, "country")
 
 
+def weights(catalog: Catalog, model: str) -> str:
+    """``model``'s weights status: open | claimed | closed | unknown (docs/design.md §4)."""
+    return weights_rules.of_fields(catalog.models.get(model))
+
+
 def open_weights(catalog: Catalog, model: str) -> bool | None:
-    """Whether ``model``'s weights are open, as far as the catalog knows."""
-    return fact(catalog.models.get(model), "open_weights")
+    """Whether ``model``'s weights are open: true only with evidence, false only if closed."""
+    return weights_rules.open_weights_flag(weights(catalog, model))
 
 
 def model_view(catalog: Catalog, slug: str) -> dict[str, Any] | None:
@@ -55,10 +60,14 @@ def model_view(catalog: Catalog, slug: str) -> dict[str, Any] | None:
     view: dict[str, Any] = {key: fact(fields, key) for key in _MODEL_KEYS}
     _lab, city, country = place_of(catalog, slug)
     released = fact(fields, "released_at")
+    status = weights_rules.of_fields(fields)
     view.update(
         slug=slug,
         city=city,
         country=country,
+        open_weights=weights_rules.open_weights_flag(status),
+        weights=status,
+        weights_repo=fact(fields, weights_rules.REPO_FIELD),
         released_at=format_time(released) if released is not None else None,
         aliases=list(fact(fields, "aliases") or ()),
     )

@@ -32,8 +32,9 @@ from service.clock import format_time
 from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import place_of
+from service.projections.contenders import contenders
 from service.projections.facts import OWN, fact_key, open_weights_of
-from service.projections.race import METHOD, OPEN, SCORE, WITHDRAW, Entry, advance
+from service.projections.race import METHOD, OPEN, REPO, RULE, SCORE, WITHDRAW, Entry, advance
 from service.projections.reigns import Race, Reign, co_holders, copy_race
 
 CHECKPOINT_EVERY = 4096
@@ -122,12 +123,30 @@ def _openness(state: CrownState, event: Foldable) -> CrownState:
     return _add(state, (when, position, OPEN, event.data["model"], OWN, confidence, is_open))
 
 
+def _released(state: CrownState, event: Foldable) -> CrownState:
+    if event.data.get("repo"):
+        # A listing entry: the weights exist from the repository's creation on (and once a
+        # repository is known, no claim changes the status: it is the only entry needed).
+        return _add(state, (event.occurred_at, event.position, REPO, event.data["model"]))
+    return _openness(state, event)
+
+
+def _verified(state: CrownState, event: Foldable) -> CrownState:
+    return _add(state, (event.occurred_at, event.position, REPO, event.data["model"]))
+
+
+def _rule(state: CrownState, event: Foldable) -> CrownState:
+    return _add(state, (event.occurred_at, event.position, RULE, event.data["weights"]))
+
+
 HANDLERS: dict[str, Callable[[CrownState, Foldable], CrownState]] = {
     "ScoreReported": _score,
     "LeaderboardMethodChanged": _method,
     "ScoreWithdrawn": _withdrawn,
-    "ModelReleased": _openness,
+    "ModelReleased": _released,
     "ModelLicenseChanged": _openness,
+    "WeightsRepoVerified": _verified,
+    "CrownRuleChanged": _rule,
 }
 
 
@@ -189,6 +208,7 @@ def crown_view(
 
     ``days`` has one decimal; the current reign counts up to ``now`` and its co-holders are
     those of the board now; an ended reign's are those of the moment before it ended.
+    ``contenders``: claimed models ranked above the holder (``service.projections.contenders``).
     """
     settle(state)
     board = state.race.boards.get(leaderboard)
@@ -210,4 +230,9 @@ def crown_view(
             }
         )
     holder = items[-1] if items and items[-1]["to"] is None else None
-    return {"leaderboard": leaderboard, "holder": holder, "reigns": items}
+    return {
+        "leaderboard": leaderboard,
+        "holder": holder,
+        "reigns": items,
+        "contenders": contenders(state.race, board, catalog),
+    }

@@ -1,6 +1,7 @@
 """JSON-safe dump and load of the crown state, for snapshots and digests.
 
-The dump holds the timeline and the settled race (rows, open-weights facts, leaders, reigns);
+The dump holds the timeline and the settled race (rows, weights claims and evidence, the crown
+rule, leaders, reigns);
 the checkpoint cache is left out and rebuilt by the first backfill after a load. Times are in
 ``service.clock.format_time`` form, which ``datetime.fromisoformat`` reads back exactly.
 """
@@ -11,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from service.clock import format_time
+from service.projections import weights
 from service.projections.crown import CrownState, settle
 from service.projections.race import SCORE, Entry
 from service.projections.reigns import Board, Race, Reign
@@ -89,6 +91,8 @@ def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
             model: [[tier, confidence, format_time(t), position], is_open]
             for model, ((tier, confidence, t, position), is_open) in race.facts.items()
         },
+        "repos": sorted(race.repos),
+        "rule": race.rule,
     }
 
 
@@ -101,7 +105,11 @@ def load(dumped: dict[str, Any]) -> CrownState:
     race = Race(
         boards={slug: _load_board(board) for slug, board in dumped["boards"].items()},
         facts=facts,
-        eligible={model for model, (_key, is_open) in facts.items() if is_open},
+        repos=set(dumped.get("repos", ())),
+        rule=dumped.get("rule", weights.DEFAULT_RULE),
     )
+    race.eligible = {
+        model for model in {*facts, *race.repos} if weights.allowed(race.status(model), race.rule)
+    }
     timeline = [_load_entry(entry) for entry in dumped["timeline"]]
     return CrownState(timeline=timeline, race=race)

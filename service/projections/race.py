@@ -7,8 +7,10 @@ Entries are plain tuples (cheap to build, sort and copy):
 - ``(t, position, SCORE, board, model, method, value, ci_low, ci_high, row_open_weights,
   complete)``
 - ``(t, position, METHOD, board, method)``
-- ``(t, position, OPEN, model, tier, confidence, open_weights)``
-- ``(t, position, WITHDRAW, board, model)``
+- ``(t, position, OPEN, model, tier, confidence, open_weights)`` — a licence claim
+- ``(t, position, REPO, model)`` — a weights repository is known from ``t`` (evidence)
+- ``(t, position, RULE, weights)`` — the crown rule (``open`` or ``claimed``)
+- ``(t, position, WITHDRAW, board, model)`` — the board no longer lists the model
 
 Rules (the standings fold's, ``service.projections.standings``, replayed in time): a board
 ranks only scores of its current method (the latest change, else its first score's); a method
@@ -16,14 +18,15 @@ change keeps only that method's scores from the change on (a mark of the method 
 force changes nothing). The first row of a complete snapshot newer than the method's last one
 starts a new listing: rows of that method older than it are dropped (models the new snapshot
 lists come back with it, row by row), so a model the board stopped listing leaves the race —
-and the crown — at that snapshot. A withdrawal drops the model's rows at once. A model may
-hold the crown while its winning open-weights fact so far (``service.projections.facts``) says
-open; unknown counts as closed. The leader is the eligible model with the highest score, ties
-to the smaller slug. When the leader changes at ``t`` the old reign ends at ``t`` with the
-co-holders it had just before the instant ``t`` (``service.projections.reigns``); a reign that
-would last zero time (several rows of one snapshot share ``t``) is dropped, and one ended at
-``t`` resumes if its model leads again at ``t``. Co-holders: eligible models whose CI overlaps
-the leader's.
+and the crown — at that snapshot. A withdrawal drops the model's rows at once.
+
+A model may hold the crown while its weights status so far (``service.projections.weights``: a
+repository makes it open, else its winning claim makes it claimed or closed) is one the crown
+rule allows. The leader is the eligible model with the highest score, ties to the smaller slug.
+When the leader changes at ``t`` the old reign ends at ``t`` with the co-holders it had just
+before the instant ``t`` (``service.projections.reigns``); a reign that would last zero time
+(several rows of one snapshot share ``t``) is dropped, and one ended at ``t`` resumes if its
+model leads again at ``t``. Co-holders: eligible models whose CI overlaps the leader's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from service.projections import weights
 from service.projections.facts import HINT, FactKey
 from service.projections.reigns import (
     Board,
@@ -42,7 +46,7 @@ from service.projections.reigns import (
     hand_over,
 )
 
-SCORE, METHOD, OPEN, WITHDRAW = 0, 1, 2, 3
+SCORE, METHOD, OPEN, REPO, RULE, WITHDRAW = 0, 1, 2, 3, 4, 5
 
 Entry = tuple[Any, ...]
 
@@ -131,6 +135,24 @@ def _open(race: Race, when: datetime, model: str, key: FactKey, is_open: bool) -
     if known is not None and key < known[0]:
         return  # a stronger report stands
     race.facts[model] = (key, is_open)
+    _recheck(race, when, model)
+
+
+def _repo(race: Race, when: datetime, model: str) -> None:
+    if model not in race.repos:
+        race.repos.add(model)
+        _recheck(race, when, model)
+
+
+def _rule(race: Race, when: datetime, rule: str) -> None:
+    race.rule = rule
+    for model in sorted({*race.facts, *race.repos, *race.eligible}):
+        _recheck(race, when, model)
+
+
+def _recheck(race: Race, when: datetime, model: str) -> None:
+    """Hand the crown over where ``model``'s eligibility changed at ``when``."""
+    is_open = weights.allowed(race.status(model), race.rule)
     eligible = race.eligible
     if (model in eligible) == is_open:
         return
@@ -164,6 +186,10 @@ def advance(race: Race, entry: Entry) -> None:
         _method(race, entry)
     elif kind == WITHDRAW:
         _withdraw(race, entry)
-    else:
+    elif kind == OPEN:
         _, position, _kind, model, tier, confidence, is_open = entry
         _open(race, entry[0], model, (tier, confidence, entry[0], position), is_open)
+    elif kind == REPO:
+        _repo(race, entry[0], entry[3])
+    else:
+        _rule(race, entry[0], entry[3])

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from service.projections import weights
 from service.projections.facts import FactKey
 
 #: ``(value, ci_low, ci_high, occurred_at)``
@@ -48,11 +49,21 @@ class Board:
 
 @dataclass(slots=True)
 class Race:
-    """Every board's replay state plus the open-weights facts seen so far."""
+    """Every board's replay state plus the weights evidence and claims seen so far."""
 
     boards: dict[str, Board] = field(default_factory=dict)
+    #: The winning licence claim per model: open (True) or closed (False).
     facts: dict[str, tuple[FactKey, bool]] = field(default_factory=dict)
+    #: Models whose weights repository is known.
+    repos: set[str] = field(default_factory=set)
+    #: The crown rule: the weights statuses a holder may have.
+    rule: str = weights.DEFAULT_RULE
     eligible: set[str] = field(default_factory=set)
+
+    def status(self, model: str) -> str:
+        """``model``'s weights status so far."""
+        fact = self.facts.get(model)
+        return weights.status(model in self.repos, None if fact is None else fact[1])
 
 
 def best(
@@ -149,4 +160,4 @@ def copy_race(race: Race) -> Race:
         )
         for slug, b in race.boards.items()
     }
-    return Race(boards, dict(race.facts), set(race.eligible))
+    return Race(boards, dict(race.facts), set(race.repos), race.rule, set(race.eligible))

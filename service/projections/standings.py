@@ -39,9 +39,10 @@ from typing import Any
 
 from service.events import Foldable
 from service.projections.catalog import Catalog
-from service.projections.catalog_view import open_weights as catalog_open_weights
 from service.projections.catalog_view import place_of
+from service.projections.catalog_view import weights as weights_of
 from service.projections.facts import open_weights_of
+from service.projections.weights import open_weights_flag
 
 #: ``(occurred_at, position, value, board_rank, row_open_weights, ci_low, ci_high, votes)``
 Row = tuple[datetime, int, float, int | None, bool | None, float | None, float | None, int | None]
@@ -220,20 +221,19 @@ def standings_view(
     """docs/design.md §6 ``standings`` without the time fields (the caller adds those).
 
     ``rank`` is the model's dense rank on the whole board; the filters select rows and do not
-    renumber them, so a lab's models show where they stand overall. ``open_weights`` of a row
-    is the catalog's fact, else the row's own flag, else null. ``ci_low``/``ci_high`` (the
-    board's interval) and ``votes`` are the row's where the board publishes them, else null.
-    ``board_rank`` is the rank the board itself published, if any; ``method`` names the method
-    the scores belong to.
+    renumber them, so a lab's models show where they stand overall. ``weights`` of a row is the
+    model's weights status (``service.projections.weights``: a row's licence column is only a
+    claim) and ``open_weights`` follows from it. ``ci_low``/``ci_high`` (the board's interval)
+    and ``votes`` are the row's where the board publishes them, else null. ``board_rank`` is the
+    rank the board itself published, if any; ``method`` names the method the scores belong to.
     """
     board = standings.boards.get(leaderboard)
     city_key = city.lower() if city is not None else None
     rows = []
     for rank, model, row in ranked(board):
         model_lab, model_city, _country = place_of(catalog, model)
-        weights = catalog_open_weights(catalog, model)
-        if weights is None:
-            weights = row[4]
+        status = weights_of(catalog, model)
+        weights = open_weights_flag(status)
         if open_weights is not None and weights is not open_weights:
             continue
         if lab is not None and model_lab != lab:
@@ -251,6 +251,7 @@ def standings_view(
                 "ci_high": row[6],
                 "votes": row[7],
                 "open_weights": weights,
+                "weights": status,
                 "board_rank": row[3],
             }
         )

@@ -440,7 +440,8 @@ def test_dashboard_pages_answer_in_html(race: Race) -> None:
     home = race.client.get("/", params={"as_of": "2025-07-20"})
     assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
     assert 'data-testid="crown-holder" data-model="kimi-k2"' in home.text
-    assert "<svg" in home.text and "<script" not in home.text
+    assert "<svg" in home.text and "<script>" not in home.text  # scripts are static files only
+    assert " onclick=" not in home.text
     model = race.client.get(f"/models/{GLM}")
     assert "Zhipu&#39;s GLM-4.5 arrives with open weights" in model.text
     assert race.client.get("/cities").status_code == 200

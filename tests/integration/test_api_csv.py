@@ -132,3 +132,28 @@ def test_cli_csv_matches_the_api(race: Race) -> None:
     assert exported[:3] == csv_get(race, "/api/v1/events", limit="3")
     both = run("standings", "--csv", "--json", url=race.url, cwd=config, env=env)
     assert both.returncode != 0 and "not both" in both.stderr
+
+
+def test_models_filters(race: Race) -> None:
+    """country, licence, weights, parameter range and slugs narrow the list; bad values 422."""
+
+    def slugs(**params: str) -> set[str]:
+        return {m["slug"] for m in race.get("/api/v1/models", limit=500, **params)["items"]}
+
+    assert slugs(params_min="300B") == {"glm-4.5", "kimi-k2", "deepseek-r1-0528"}
+    assert slugs(params_min="300B", params_max="400B") == {"glm-4.5"}
+    assert "glm-4.5" in slugs(license="mit") and "kimi-k2" not in slugs(license="mit")
+    assert "gemini-2.5-pro" in slugs(weights="closed") and "glm-4.5" in slugs(weights="open")
+    assert {"glm-4.5", "kimi-k2"} <= slugs(country="cn") and "gemini-2.5-pro" not in slugs(
+        country="CN"
+    )
+    assert slugs(slugs="kimi-k2,glm-4.5") == {"kimi-k2", "glm-4.5"}
+    picked = csv_get(race, "/api/v1/models", slugs="kimi-k2,glm-4.5")
+    assert [r["slug"] for r in picked] == ["glm-4.5", "kimi-k2"]
+    for params in (
+        {"params_min": "huge"},
+        {"weights": "maybe"},
+        {"params_min": "2T", "params_max": "1T"},
+    ):
+        response = race.client.get("/api/v1/models", params=params)
+        assert response.status_code == 422, params

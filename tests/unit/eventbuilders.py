@@ -195,12 +195,17 @@ MODELS = {
 
 
 def cast(log: Log, when: str = "2025-05-01") -> Log:
-    """Register the labs and models of the mid-2025 race, each released on its real date."""
+    """Register the labs and models of the mid-2025 race, each released on its real date.
+
+    Open models are released the way a Hugging Face listing reports them: with their weights
+    repository (the evidence that makes their weights ``open``); Gemini only with a licence.
+    """
     for slug, (name, city, country) in LABS.items():
         log.lab(slug, name, city, country, when)
     for slug, (name, lab, released, license_name) in MODELS.items():
         log.model(slug, name, lab, when)
-        log.released(slug, released, f"{released}T08:00:00Z", license=license_name)
+        repo = {} if license_name == "Proprietary" else {"repo": f"{lab}/{name}"}
+        log.released(slug, released, f"{released}T08:00:00Z", license=license_name, **repo)
     return log
 
 

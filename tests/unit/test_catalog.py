@@ -15,7 +15,7 @@ from service.event_types import check_payload
 
 CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.toml"
 NOW = datetime(2025, 8, 1, tzinfo=UTC)
-CHINESE_CITIES = {"Beijing", "Shanghai", "Hangzhou", "Shenzhen"}
+CHINESE_CITIES = {"Beijing", "Shanghai", "Hangzhou", "Shenzhen", "Hefei"}
 
 
 def test_the_bundled_catalog_loads_with_real_labs_and_cities() -> None:

@@ -274,14 +274,22 @@ ROWS = [
 
 
 def test_every_row_is_a_score_and_unknown_rows_register_models() -> None:
-    """Known keys resolve; a closed model nobody knows is registered with lab None."""
+    """Known keys resolve; a closed model nobody knows is registered with lab None, and
+    placed by its lab family (``grok-*``: xAI), an undated guess."""
     events = run(board(ROWS), registered("kimi-k2"), boards={"lmarena-text": "v2"})
     assert [(e.type, e.stream) for e in events] == [
         ("ModelRegistered", "model:grok-4-0709"),
         ("ScoreReported", "model:kimi-k2"),
         ("ScoreReported", "model:grok-4-0709"),
+        ("ModelPlaced", "model:grok-4-0709"),
     ]
     assert events[0].data["lab"] is None
+    placed = events.pop()
+    assert (placed.data["lab"], placed.data["by"], placed.occurred_at.year) == (
+        "xai",
+        "family",
+        1970,
+    )
     kimi = events[1].data
     assert (kimi["value"], kimi["ci_low"], kimi["ci_high"], kimi["votes"]) == (
         1420.5,

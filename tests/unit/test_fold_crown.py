@@ -105,7 +105,13 @@ def test_co_holders_are_open_models_whose_interval_overlaps_the_leaders() -> Non
     """Style-controlled Dec-2025 CIs: three open models overlap Qwen3-2507, GLM-4.5 does not."""
     log = cast(Log())
     log.model("kimi-k2-0905", "Kimi K2 0905", "moonshot", "2025-09-05", family="kimi-k2")
-    log.released("kimi-k2-0905", "2025-09-05", "2025-09-05", license="Modified MIT")
+    log.released(
+        "kimi-k2-0905",
+        "2025-09-05",
+        "2025-09-05",
+        license="Modified MIT",
+        repo="moonshotai/Kimi-K2-Instruct-0905",
+    )
     when = "2025-12-11"
     log.score(BOARD, "qwen3-235b-a22b-instruct-2507", 1421.2, when, ci=(1417.5, 1424.9))
     log.score(BOARD, "kimi-k2-0905", 1418.4, when, ci=(1411.8, 1424.9))
@@ -140,14 +146,25 @@ def test_ended_reign_keeps_the_co_holders_it_had_last() -> None:
     assert reigns[1]["co_holders"] == []
 
 
-def test_license_change_to_proprietary_removes_the_model_from_the_open_crown() -> None:
-    """GLM-4.5 going Proprietary on Sep 1 ends its reign; its past reign stays."""
+def test_a_proprietary_claim_never_closes_weights_whose_repository_is_known() -> None:
+    """GLM-4.5 said Proprietary on Sep 1: its weights are still downloadable, its reign goes on."""
     log = race_log()
     log.license_changed("glm-4.5", "Proprietary", "2025-09-01", previous="MIT")
     result = view(fold_all(log.events), now="2025-09-10")
-    assert spans(result)[-2:] == [
-        ("glm-4.5", "2025-08-15", "2025-09-01"),
-        ("qwen3-235b-a22b-instruct-2507", "2025-09-01", None),
+    assert spans(result)[-1] == ("glm-4.5", "2025-08-15", None)
+
+
+def test_under_the_claimed_rule_a_claim_turning_proprietary_ends_the_reign() -> None:
+    """A claimed-only model crowned under ``claimed`` loses the crown when it turns closed."""
+    log = Log()
+    log.append("CrownRuleChanged", "crown:rule", {"weights": "claimed"}, "1970-01-01")
+    log.score(BOARD, "mystery-open", 1430, "2025-08-01", license="MIT")
+    log.score(BOARD, "runner-up", 1420, "2025-08-01", license="Apache-2.0")
+    log.license_changed("mystery-open", "Proprietary", "2025-09-01", previous="MIT")
+    result = view(fold_all(log.events), now="2025-09-10")
+    assert spans(result) == [
+        ("mystery-open", "2025-08-01", "2025-09-01"),
+        ("runner-up", "2025-09-01", None),
     ]
 
 
@@ -204,4 +221,4 @@ def test_checkpoint_spacing_does_not_change_the_result() -> None:
 def test_no_board_means_no_holder() -> None:
     """A board nothing was reported for has no holder and no reigns."""
     result = view(fold_all(cast(Log()).events))
-    assert result == {"leaderboard": BOARD, "holder": None, "reigns": []}
+    assert result == {"leaderboard": BOARD, "holder": None, "reigns": [], "contenders": []}

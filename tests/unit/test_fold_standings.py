@@ -40,6 +40,7 @@ def test_rows_are_ranked_by_score_with_lab_city_and_open_weights() -> None:
         "ci_high": 1460.5,
         "votes": 32880,
         "open_weights": False,
+        "weights": "closed",
         "board_rank": None,
     }
     assert ranking(result)[1:] == [(2, "glm-4.5", 1438), (3, "kimi-k2", 1426)]
@@ -78,14 +79,15 @@ def test_lab_and_city_filters() -> None:
     assert [r["model"] for r in view(log, lab="stepfun")["rows"]] == ["step-3"]
 
 
-def test_board_rank_is_kept_and_row_flag_used_when_catalog_is_silent() -> None:
-    """An unknown model's openness comes from its row; the board's own rank is kept."""
+def test_board_rank_is_kept_and_a_row_licence_is_only_a_claim() -> None:
+    """An unknown model's open licence column makes it claimed (not open); the rank is kept."""
     log = Log()
     log.score(BOARD, "mystery-model", 1300, "2025-08-01", rank=7, license="Apache-2.0")
     log.score(BOARD, "other-model", 1290, "2025-08-01")
     rows = view(log)["rows"]
-    assert (rows[0]["open_weights"], rows[0]["board_rank"], rows[0]["lab"]) == (True, 7, None)
-    assert rows[1]["open_weights"] is None
+    assert (rows[0]["weights"], rows[0]["board_rank"], rows[0]["lab"]) == ("claimed", 7, None)
+    assert rows[0]["open_weights"] is None
+    assert (rows[1]["weights"], rows[1]["open_weights"]) == ("unknown", None)
 
 
 def test_method_change_starts_fresh_standings() -> None:

@@ -368,7 +368,9 @@ def test_parquet_without_pyarrow_says_so() -> None:
 
 def test_the_registry_lists_every_kind() -> None:
     """One explicit literal maps each source kind to its adapter."""
-    assert sorted(ADAPTERS) == ["feed", "github-releases", "hf-models", "leaderboard"]
+    assert sorted(ADAPTERS) == [
+        "feed", "github-releases", "hf-models", "hf-repo", "leaderboard", "model-card", "models",
+    ]  # fmt: skip
     assert ADAPTERS["github-releases"] is github_releases.parse
     assert ADAPTERS["hf-models"] is hf_models.parse
     assert ADAPTERS["leaderboard"] is leaderboard.parse

@@ -1,0 +1,1 @@
+"""Alert followers: alerts derived from the log and source health, delivered to targets."""

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from jobs.boardreads import BoardReads
 from jobs.catalog import Catalog, Lab, ModelEntry
 from jobs.extract.decide import ModelState, decide
-from jobs.extract.facts import extract
+from jobs.extract.facts import Fact, extract
 from jobs.extract.names import NameResolver
 from jobs.itemevents import provenance
 from jobs.observation import Observation
@@ -79,6 +79,17 @@ def learned_labs(catalog: CatalogState, config: Catalog) -> list[Lab]:
     ]
 
 
+def _card_facts(observation: Observation, names: NameResolver) -> list[Fact]:
+    """What a model card states: it is about its repository's model, which the card calls by
+    the repository's name ("Kimi-K2-Thinking" for the board key kimi-k2-thinking-turbo)."""
+    subjects = [str(model) for model in observation.fields.get("models") or ()]
+    if not subjects:
+        return []
+    repo = str(observation.fields.get("repo") or "")
+    card_names = names.with_aliases(subjects[0], [repo, repo.rsplit("/", 1)[-1]])
+    return extract(observation.text, card_names, topic=subjects[0])
+
+
 class FactInterpreter:
     """Turns a poll's observations into change events."""
 
@@ -111,9 +122,7 @@ class FactInterpreter:
                 text = f"{observation.title or ''}\n{observation.text}"
                 facts = extract(text, names, topic=topic)
             elif observation.kind == "model-card":
-                # The card is about the repository's model: "It …" and a bare table row mean it.
-                subjects = list(observation.fields.get("models") or ())
-                facts = extract(observation.text, names, topic=subjects[0] if subjects else None)
+                facts = _card_facts(observation, names)
             methods, around = boards.around(source, observation)
             events.extend(
                 decide(

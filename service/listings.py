@@ -23,7 +23,9 @@ def spells(stream: Iterable[StoredEvent]) -> dict[str, list[tuple[datetime, date
     """Per board, ``[(from, to)]`` oldest first (``to`` None: still listed)."""
     boards: dict[str, list[tuple[datetime, datetime | None]]] = {}
     last_row: dict[str, tuple[datetime, int]] = {}
-    ordered = sorted((e for e in stream if e.type in _TYPES), key=lambda e: (e.occurred_at, e.position))
+    ordered = sorted(
+        (e for e in stream if e.type in _TYPES), key=lambda e: (e.occurred_at, e.position)
+    )
     for event in ordered:
         board = str(event.data.get("leaderboard"))
         found = boards.setdefault(board, [])

@@ -15,7 +15,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jobs.catalog import Catalog, Lab, ModelEntry
 from jobs.extract.families import Families, Family
@@ -94,6 +94,18 @@ class NameResolver:
         """A new resolver that also knows ``models`` (and ``labs``); names already taken keep
         their model or lab."""
         return NameResolver([*self._models.values(), *models], [*self._lab_entries, *labs])
+
+    def with_aliases(self, slug: str, aliases: Iterable[str]) -> NameResolver:
+        """A new resolver in which model ``slug`` also answers to ``aliases`` (a model card's
+        repository name, say) wherever no other model has those names."""
+        extra = tuple(aliases)
+        models = [
+            replace(model, aliases=(*model.aliases, *extra)) if model.slug == slug else model
+            for model in self._models.values()
+        ]
+        if slug not in self._models:
+            models.append(ModelEntry(slug, slug, None, extra))
+        return NameResolver(models, self._lab_entries)
 
     def knows(self, slug: str) -> bool:
         """True if ``slug`` is a model this resolver was built with."""

@@ -100,7 +100,7 @@ class DerivedFetches:
     """Runs the due derived fetches through a poller of their own (a smaller size cap)."""
 
     def __init__(
-        self, poller: Poller, catalog: Callable[[], Catalog], hf: HfSettings, limit: int = 20
+        self, poller: Poller, catalog: Callable[[], Catalog], hf: HfSettings, limit: int = 50
     ) -> None:
         self._poller = poller
         self._catalog = catalog
@@ -113,18 +113,19 @@ class DerivedFetches:
 
     def run(self) -> list[PollOutcome]:
         """Fetch up to ``limit`` due targets; return what each did (not-due ones left out)."""
-        if not self.enabled:
-            return []
-        wanted = targets(self._catalog(), self._hf.verify_repos, self._hf.model_cards)
-        if not wanted:
-            return []
-        with self._poller.engine.connect() as conn:
-            states = load_all(conn)
-        outcomes = []
-        for source in pending(wanted, self._hf, states):
-            outcome = self._poller.poll(source, only_if_due=True)
-            if outcome.status != "not_due":
-                outcomes.append(outcome)
-            if len(outcomes) >= self._limit:
-                break
+        outcomes: list[PollOutcome] = []
+        # Verifications first; then, from the log they updated, the cards (a repository just
+        # verified has its card fetched in the same run).
+        for verify, cards in ((self._hf.verify_repos, False), (False, self._hf.model_cards)):
+            wanted = targets(self._catalog(), verify, cards)
+            if not wanted:
+                continue
+            with self._poller.engine.connect() as conn:
+                states = load_all(conn)
+            for source in pending(wanted, self._hf, states):
+                if len(outcomes) >= self._limit:
+                    return outcomes
+                outcome = self._poller.poll(source, only_if_due=True)
+                if outcome.status != "not_due":
+                    outcomes.append(outcome)
         return outcomes

@@ -11,6 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: docs/design.md §4: open (a weights repository is known), claimed (an open licence, no
+#: repository), closed (proprietary), unknown.
+Weights = Literal["open", "claimed", "closed", "unknown"]
+
 
 class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -69,6 +73,7 @@ class StandingsRow(Shape):
     city: str | None
     score: float
     open_weights: bool | None
+    weights: Weights
     board_rank: int | None = Field(description="The rank the board itself published, if any.")
 
 
@@ -91,10 +96,24 @@ class Reign(Shape):
     co_holders: list[str]
 
 
+class Contender(Shape):
+    """A model ranked above the crown holder whose open weights are only claimed."""
+
+    model: str
+    lab: str | None
+    city: str | None
+    rank: int
+    score: float
+    weights: Weights
+
+
 class Crown(Shape):
     leaderboard: str
     holder: Reign | None
     reigns: list[Reign]
+    contenders: list[Contender] = Field(
+        description="Claimed (not evidenced) models ranked above the holder: why they are not it."
+    )
 
 
 class Model(Shape):
@@ -108,6 +127,10 @@ class Model(Shape):
     architecture: str | None
     license: str | None
     open_weights: bool | None
+    weights: Weights
+    weights_repo: str | None = Field(
+        description="The weights repository that makes the weights open (listed or verified)."
+    )
     released_at: str | None
     context_length: int | None
     modality: str | list[str] | None

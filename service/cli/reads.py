@@ -12,6 +12,7 @@ from rich.table import Table
 from service.cli.context import context
 from service.cli.timeopts import AS_OF, CSV, JSON, KNOWN_AT, POSITION, time_point
 from service.history import model_history
+from service.projections.weights import SHORT
 from service.tables import TABLES
 
 
@@ -58,7 +59,7 @@ def standings(
     body = context(ctx).services().reads.standings(leaderboard, at, open_weights, lab, city)
     if printed(body, "standings", as_json, as_csv):
         return
-    table = Table("rank", "model", "lab", "city", "score", "open", title=_title(body))
+    table = Table("rank", "model", "lab", "city", "score", "weights", title=_title(body))
     for row in body["rows"]:
         table.add_row(
             str(row["rank"]),
@@ -66,7 +67,7 @@ def standings(
             row["lab"] or "",
             row["city"] or "",
             f"{row['score']:.1f}",
-            {True: "yes", False: "no"}.get(row["open_weights"], "?"),
+            SHORT.get(row["weights"], "?"),
         )
     Console().print(table)
 
@@ -108,6 +109,12 @@ def crown(
             ", ".join(reign["co_holders"]),
         )
     Console().print(table)
+    if body["contenders"]:
+        # Why the board's leaders are not the holder: their open weights are only claimed.
+        typer.echo(
+            "claimed, not crowned (no weights repository known): "
+            + ", ".join(f"{c['model']} (#{c['rank']})" for c in body["contenders"])
+        )
 
 
 def models(
@@ -129,7 +136,7 @@ def models(
         items = services.reads.models(at, lab, city)
         if printed({"items": items, "next": None}, "models", as_json, as_csv):
             return
-        table = Table("model", "lab", "city", "total", "active", "license", "open", "released")
+        table = Table("model", "lab", "city", "total", "active", "license", "weights", "released")
         for m in items:
             table.add_row(
                 m["slug"],
@@ -138,7 +145,7 @@ def models(
                 _params(m["params_total"]),
                 _params(m["params_active"]),
                 m["license"] or "",
-                {True: "yes", False: "no"}.get(m["open_weights"], "?"),
+                SHORT.get(m["weights"], "?"),
                 (m["released_at"] or "")[:10],
             )
         Console().print(table)

@@ -72,10 +72,10 @@ def _check_story(url: str, cwd: Path) -> None:
 
     standings = _json(url, cwd, "standings")
     expected_rows = _table("### 1.2 Standings")
-    got = [(r["rank"], r["model"], r["lab"], r["city"], r["score"], r["open_weights"])
-           for r in standings["rows"]]  # fmt: skip
+    got = [(r["rank"], r["model"], r["lab"], r["city"], r["score"], r["open_weights"],
+            r["weights"]) for r in standings["rows"]]  # fmt: skip
     want = [(int(r["rank"]), r["model"], r["lab"], r["city"], float(r["score"]),
-             r["open_weights"] == "true") for r in expected_rows]  # fmt: skip
+             r["open_weights"] == "true", r["weights"]) for r in expected_rows]  # fmt: skip
     assert got == want
 
     models = {m["slug"]: m for m in _json(url, cwd, "models")["items"]}
@@ -83,7 +83,8 @@ def _check_story(url: str, cwd: Path) -> None:
     assert len(expected_models) >= 15
     for row in expected_models:
         model = models[row["model"]]
-        for field in ("lab", "city", "params_total", "params_active", "license", "open_weights"):
+        fields = ("lab", "city", "params_total", "params_active", "license", "open_weights")
+        for field in (*fields, "weights"):
             assert model[field] == _value(row[field]), (row["model"], field)
         released = _value(row["released_at"])
         assert (model["released_at"] or "")[:10] == (released or ""), row["model"]

@@ -9,12 +9,13 @@ Withdrawals are what snapshots recorded (``jobs.extract.standings``); the standi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from service.clock import format_time
 from service.events import StoredEvent
+from service.projections.standings import Standings, ranks
 
 _TYPES = frozenset({"ScoreReported", "ScoreWithdrawn"})
 
@@ -41,16 +42,16 @@ def spells(stream: Iterable[StoredEvent]) -> dict[str, list[tuple[datetime, date
 
 
 def board_listings(
-    stream: Iterable[StoredEvent], ranks: Mapping[str, Mapping[str, int]], slug: str
+    stream: Iterable[StoredEvent], standings: Standings, slug: str
 ) -> list[dict[str, Any]]:
     """The ``boards`` of a model view: each board it was ever listed on, by name, with its
-    rank there now (null when off the board) and its spells ``[{"from", "to"}]``."""
+    rank there (the standings', null when off the board) and its spells ``[{"from", "to"}]``."""
     out = []
     for board, found in sorted(spells(stream).items()):
         out.append(
             {
                 "leaderboard": board,
-                "rank": ranks.get(board, {}).get(slug),
+                "rank": ranks(standings, board).get(slug),
                 "spells": [
                     {"from": format_time(start), "to": format_time(end) if end else None}
                     for start, end in found

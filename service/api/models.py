@@ -72,6 +72,9 @@ class StandingsRow(Shape):
     lab: str | None
     city: str | None
     score: float
+    ci_low: float | None = Field(description="The board's interval, where it publishes one.")
+    ci_high: float | None
+    votes: int | None = Field(description="Votes (battles) behind the score, where published.")
     open_weights: bool | None
     weights: Weights
     board_rank: int | None = Field(description="The rank the board itself published, if any.")
@@ -137,6 +140,26 @@ class Model(Shape):
     downloads: int | None
     likes: int | None
     aliases: list[str]
+
+
+class Spell(Shape):
+    from_: str = Field(alias="from")
+    to: str | None = Field(description="When a snapshot no longer listed it; null: listed.")
+
+
+class ModelBoard(Shape):
+    """A board the model was listed on: its rank there (null when off the board) and the
+    spells it was listed, oldest first (a model that left and came back has several)."""
+
+    leaderboard: str
+    rank: int | None
+    spells: list[Spell]
+
+
+class ModelDetail(Model):
+    """One model (``/api/v1/models/{slug}``): its facts and its boards."""
+
+    boards: list[ModelBoard]
 
 
 class ModelPage(Shape):

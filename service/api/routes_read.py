@@ -137,7 +137,7 @@ def read_routes(api: ApiContext) -> APIRouter:
 
     @router.get(
         "/models/{slug}",
-        response_model=models.Model,
+        response_model=models.ModelDetail,
         responses={404: {"model": models.Error}},
         openapi_extra=MODEL.openapi(),
     )

@@ -116,7 +116,8 @@ def listed_at(board: Board | None, when: datetime) -> Listing | None:
     models = {model: (method, row[2]) for model, row in rows.items() if row[0] == when}
     withdrawn = frozenset(m for m, moment in board.withdrawn.items() if moment[0] == when)
     mark = (board.marks[-1][0], board.marks[-1][2]) if board.marks else None
-    complete = board.snapshots.get(method) == when
+    listed = board.snapshots.get(method)
+    complete = listed is not None and listed[0] == when
     return Listing(method, models, when, withdrawn, mark, complete)
 
 

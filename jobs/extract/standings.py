@@ -12,8 +12,9 @@ snapshots arrive in changes nothing users see (docs/design.md §3, §4):
 
 - a snapshot whose method differs from the method in force at its ``as_of`` first records
   ``LeaderboardMethodChanged`` (a board with nothing in force records none: its first score
-  sets its method), and a late snapshot whose next neighbour has another method marks the
-  change there, unless a mark already does;
+  sets its method). A complete snapshot carries its method (the standings rank by it), so a late
+  snapshot needs no mark at its next neighbour — unless that one is a partial extract of another
+  method, which it then marks there (as that extract would have been, decided after it);
 - a complete snapshot withdraws (``ScoreWithdrawn`` at its ``as_of``) every model in force that
   it no longer lists, and, arriving late, every model it lists that the next snapshot does not
   (at that snapshot's time). A model listed again simply gets its ``ScoreReported``.
@@ -70,7 +71,7 @@ def leaderboard_events(
             if scored is not None:
                 listed[scored[0]] = scored[1]
     after = around.after if around is not None else None
-    if stated and after is not None and after.at is not None and after.method != method:
+    if stated and after is not None and not after.complete and after.method != method:
         _mark_next(emitter, stream, board, method, as_of, after)
     if complete and around is not None and listed:
         _withdraw(emitter, board, as_of, around.before, listed)
@@ -84,8 +85,8 @@ def leaderboard_events(
 def _mark_next(
     emitter: Emitter, stream: str, board: str, method: str, as_of: datetime, after: Listing
 ) -> None:
-    """The next snapshot's method differs: mark its change there, unless a mark after
-    ``as_of`` already does."""
+    """The next snapshot, a partial extract, has another method: mark the change there, unless
+    a mark after ``as_of`` already does."""
     assert after.at is not None and after.method is not None
     if after.mark is not None and after.mark[0] > as_of and after.mark[1] == after.method:
         return

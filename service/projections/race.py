@@ -13,12 +13,13 @@ Entries are plain tuples (cheap to build, sort and copy):
 - ``(t, position, WITHDRAW, board, model)`` — the board no longer lists the model
 
 Rules (the standings fold's, ``service.projections.standings``, replayed in time): a board
-ranks only scores of its current method (the latest change, else its first score's); a method
-change keeps only that method's scores from the change on (a mark of the method already in
-force changes nothing). The first row of a complete snapshot newer than the method's last one
-starts a new listing: rows of that method older than it are dropped (models the new snapshot
-lists come back with it, row by row), so a model the board stopped listing leaves the race —
-and the crown — at that snapshot. A withdrawal drops the model's rows at once.
+ranks only scores of its current method (the latest change or complete snapshot, else its first
+score's); a method change keeps only that method's scores from the change on (a mark of the
+method already in force changes nothing). The first row of a complete snapshot newer than the
+method's last one starts a new listing: its method is in force and that method's older rows are
+dropped (models the new snapshot lists come back with it, row by row), so a model the board
+stopped listing leaves the race — and the crown — at that snapshot. A withdrawal drops the
+model's rows at once.
 
 A model may hold the crown while its weights status so far (``service.projections.weights``: a
 repository makes it open, else its winning claim makes it claimed or closed) is one the crown
@@ -64,14 +65,12 @@ def _score(race: Race, entry: Entry) -> None:
     rows = board.rows.get(method)
     if rows is None:
         rows = board.rows[method] = {}
-    current = method == (board.changed_method or board.first_method)
     listed = board.listed.get(method)
     if complete and (listed is None or when > listed):
         board.listed[method] = when
-        if any(row[3] < when for row in rows.values()):
-            _new_listing(board, race.eligible, entry, current)
-            return
-    if not current:
+        _new_listing(board, race.eligible, entry)
+        return
+    if method != (board.changed_method or board.first_method):
         rows[model] = (value, low, high, when)
         return
     leader, eligible = board.leader, race.eligible
@@ -87,17 +86,18 @@ def _score(race: Race, entry: Entry) -> None:
     rows[model] = (value, low, high, when)
 
 
-def _new_listing(board: Board, eligible: set[str], entry: Entry, current: bool) -> None:
-    """The first row of a newer complete snapshot: the method's older rows leave the board."""
+def _new_listing(board: Board, eligible: set[str], entry: Entry) -> None:
+    """The first row of a newer complete snapshot: it is the board now — its method is in
+    force, and the method's older rows leave (its own come back row by row)."""
     when, _position, _kind, _slug, model, method, value, low, high = entry[:9]
     fresh = {m: row for m, row in board.rows[method].items() if row[3] >= when}
     fresh[model] = (value, low, high, when)
-    if current:
-        new = best(fresh, eligible)
-        if new != board.leader:
-            hand_over(board, eligible, when, new)  # co-holders from the listing that ends
-            board.leader = new
+    new = best(fresh, eligible)
+    if new != board.leader:
+        hand_over(board, eligible, when, new)  # co-holders from the listing that ends
+        board.leader = new
     board.rows[method] = fresh
+    board.changed_method = method
 
 
 def _withdraw(race: Race, entry: Entry) -> None:

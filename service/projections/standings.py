@@ -3,13 +3,14 @@
 Scores are only comparable within one methodology version (facts §0.1), so each board keeps
 its rows per method and ranks only those of its *current* method (docs/design.md §4):
 
-- the current method is that of the latest ``LeaderboardMethodChanged`` (by ``occurred_at``,
-  then position), else the method of the board's earliest score;
-- a method change starts fresh standings: only scores of the new method that occurred at or
-  after the change count (so a row appended just before the change event, for the same
-  snapshot, still counts). A mark naming the method already in force changes nothing (a
-  snapshot that arrives late can leave one behind), so the board keeps its marks — a handful
-  per board, one per change of method — to find where the current method's run began;
+- the current method is that of the latest method mark (``LeaderboardMethodChanged``) or
+  complete snapshot (by ``occurred_at``, then position), else the method of the board's earliest
+  score: a complete snapshot is the board, so its method is the board's from then on;
+- a method change starts fresh standings: only scores of the new method from the start of its
+  run count — its newest complete snapshot, else the mark that began the run (a row appended
+  just before the change event, for the same snapshot, still counts). A mark naming the method
+  already in force changes nothing, so the board keeps its marks (a handful per board, one per
+  change of method) to find where the current method's run began;
 - **the snapshot in force**: a row of a complete snapshot (every ``ScoreReported`` unless it
   says ``complete: false``, as rows of a top-N extract do) dates the board's listing. Only rows
   at or after the method's latest complete snapshot are ranked, so a model that snapshot no
@@ -60,8 +61,8 @@ class Board:
     #: Every ``LeaderboardMethodChanged``, oldest first.
     marks: list[Mark] = field(default_factory=list)
     rows: dict[str, dict[str, Row]] = field(default_factory=dict)
-    #: Per method, the time of its latest complete snapshot.
-    snapshots: dict[str, datetime] = field(default_factory=dict)
+    #: Per method, its latest complete snapshot: ``(occurred_at, position)`` of its last row.
+    snapshots: dict[str, Moment] = field(default_factory=dict)
     #: Per model, its latest ``ScoreWithdrawn``.
     withdrawn: dict[str, Moment] = field(default_factory=dict)
 
@@ -97,8 +98,8 @@ def _score(state: Standings, event: Foldable) -> Standings:
         rows = board.rows[method] = {}
     if data.get("complete", True):
         listed = board.snapshots.get(method)
-        if listed is None or when > listed:
-            board.snapshots[method] = when
+        if listed is None or (when, position) > listed:
+            board.snapshots[method] = (when, position)
     model = data["model"]
     old = rows.get(model)
     if old is None or when > old[0] or (when == old[0] and position > old[1]):
@@ -148,37 +149,45 @@ def apply(state: Standings, event: Foldable) -> Standings:
 
 def current_method(board: Board) -> str | None:
     """The method whose scores ``board`` ranks now, or None before any score or change."""
-    mark = board.marks[-1] if board.marks else board.first
-    return mark[2] if mark else None
+    latest = _latest_definition(board)
+    if latest is not None:
+        return latest[2]
+    return board.first[2] if board.first is not None else None
 
 
-def method_since(board: Board) -> datetime | None:
-    """When the current method's run of marks began (None: it is the first score's, unmarked).
+def _latest_definition(board: Board, other_than: str | None = None) -> Mark | None:
+    """The newest method mark or complete snapshot (of a method other than ``other_than``)."""
+    found: Mark | None = None
+    for mark in reversed(board.marks):
+        if mark[2] != other_than:
+            found = mark
+            break
+    for method, moment in board.snapshots.items():
+        if method != other_than and (found is None or moment > found[:2]):
+            found = (moment[0], moment[1], method)
+    return found
 
-    The run is the newest marks naming the current method; its oldest mark starts fresh
-    standings unless the method in force before it (the previous mark's, else the first
-    score's if that is older) was already the same.
-    """
-    marks = board.marks
-    if not marks:
+
+def method_floor(board: Board, method: str) -> datetime | None:
+    """Where ``method``'s current run began: its newest complete snapshot if that is within
+    the run, else the mark that started the run (None: it has been in force from the start)."""
+    other = _latest_definition(board, other_than=method)
+    own = board.snapshots.get(method)
+    if own is not None and (other is None or own > other[:2]):
+        return own[0]
+    if other is None:
         return None
-    start = len(marks) - 1
-    while start and marks[start - 1][2] == marks[-1][2]:
-        start -= 1
-    mark, first = marks[start], board.first
-    if start == 0 and first is not None and first[:2] < mark[:2] and first[2] == mark[2]:
-        return None
-    return mark[0]
+    run = [mark for mark in board.marks if mark[2] == method and mark[:2] > other[:2]]
+    return run[0][0] if run else other[0]
 
 
 def current_rows(board: Board) -> dict[str, Row]:
     """The rows the board ranks: its current method's, of the snapshot in force (since the
-    last change and the latest complete snapshot), without models withdrawn after their row."""
+    method's run began, ``method_floor``), without models withdrawn after their latest row."""
     method = current_method(board)
     if method is None:
         return {}
-    floors = [board.snapshots.get(method), method_since(board)]
-    floor = max((moment for moment in floors if moment is not None), default=None)
+    floor = method_floor(board, method)
     withdrawn = board.withdrawn
     listed = {}
     for model, row in board.rows.get(method, {}).items():

@@ -44,7 +44,7 @@ def dump(state: Standings) -> dict[str, Any]:
             "first": _dump_mark(board.first),
             "marks": [_dump_mark(mark) for mark in board.marks],
             "rows": rows,
-            "snapshots": {method: format_time(t) for method, t in board.snapshots.items()},
+            "snapshots": {m: [format_time(t), p] for m, (t, p) in board.snapshots.items()},
             "withdrawn": {m: [format_time(t), p] for m, (t, p) in board.withdrawn.items()},
         }
     return {"boards": boards}
@@ -62,7 +62,7 @@ def load(dumped: dict[str, Any]) -> Standings:
             _load_mark(board["first"]),
             _marks(board),
             rows,
-            {method: parse_time(t) for method, t in board.get("snapshots", {}).items()},
+            {m: (parse_time(t), p) for m, (t, p) in board.get("snapshots", {}).items()},
             {m: (parse_time(t), p) for m, (t, p) in board.get("withdrawn", {}).items()},
         )
     return state

@@ -100,11 +100,23 @@ def test_a_late_snapshot_withdraws_against_both_neighbours() -> None:
     assert (april, may) == ({*APR, "glm-4.5"}, set(MAR))
 
 
-def test_a_late_snapshot_under_an_older_method_marks_the_change_at_the_next_one() -> None:
-    """Poll first (v2, July), then the archive (v1, March): v2 is marked at July, where it
-    began, with v1 as the previous method; the archive itself records no change."""
+def test_a_late_snapshot_under_an_older_method_records_no_change_anywhere() -> None:
+    """Poll first (v2, July), then the archive (v1, March): nothing was in force before
+    either, and a complete snapshot carries its method, so no mark is needed — each date
+    ranks its own snapshot's method."""
     board = Arrivals()
     board.snapshot(day(7, 1), MAR, method="v2")
+    events = board.snapshot(day(3, 1), MAR, method="v1")
+    assert of_type(events, "LeaderboardMethodChanged") == []
+    assert board.views(day(3, 2))["standings"]["method"] == "v1"
+    assert board.views(day(7, 2))["standings"]["method"] == "v2"
+
+
+def test_a_late_snapshot_marks_a_partial_next_snapshot_of_another_method() -> None:
+    """A top-N extract (v2, July) came first; the archive (v1, March) marks v2 at July, as
+    the extract would have been marked had it been decided after March."""
+    board = Arrivals()
+    board.snapshot(day(7, 1), APR, method="v2", complete=False)
     events = board.snapshot(day(3, 1), MAR, method="v1")
     (change,) = of_type(events, "LeaderboardMethodChanged")
     assert (change.data["method"], change.data["previous"], change.occurred_at) == (
@@ -112,16 +124,15 @@ def test_a_late_snapshot_under_an_older_method_marks_the_change_at_the_next_one(
         "v1",
         day(7, 1),
     )
-    assert board.views(day(3, 2))["standings"]["method"] == "v1"
     assert board.views(day(7, 2))["standings"]["method"] == "v2"
 
 
 def test_a_change_already_marked_after_the_late_snapshot_is_not_marked_again() -> None:
-    """With v2 marked in June, a late v1 snapshot in May adds no second mark in July."""
+    """With v2 marked in June, a late v1 snapshot in May adds no mark at the July extract."""
     board = Arrivals()
     board.snapshot(day(3, 1), MAR, method="v1")
     board.snapshot(day(6, 1), MAR, method="v2")
-    board.snapshot(day(7, 1), MAR, method="v2")
+    board.snapshot(day(7, 1), MAR, method="v2", complete=False)
     events = board.snapshot(day(5, 1), MAR, method="v1")
     assert of_type(events, "LeaderboardMethodChanged") == []
 

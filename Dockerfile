@@ -22,7 +22,9 @@ COPY --from=build /install /usr/local
 COPY config ./config
 RUN mkdir -p /app/data && chown crownlog:crownlog /app/data
 USER crownlog
-EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status == 200 else 1)" || exit 1
+EXPOSE 8000 9100
+# No image-wide HEALTHCHECK: what is healthy depends on the role. docker-compose.yml probes the
+# api's /readyz on :8000 and each worker's /healthz on its --metrics-port (:9100); migrate runs
+# once and exits.
 ENTRYPOINT ["crownlog"]
 CMD ["serve"]

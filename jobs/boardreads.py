@@ -3,7 +3,8 @@
 The listing in force at the snapshot's ``as_of`` comes from the standings projection as of that
 time (the current state when nothing on the board is newer, else a past read: the one route to a
 past state, ``ReadModel.view``); the next snapshot, for a snapshot that arrives late, is the
-source's next item in world time, and its listing the standings as of its time.
+board's next snapshot time in the score index (``board_scores``, whatever source reported it),
+and its listing the standings as of its time.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from sqlalchemy.engine import Connection
 
 from jobs.extract.boards import Neighbours, neighbours
 from jobs.observation import Observation
-from jobs.schedule.sourcefile import SourceConfig
+from service import reader
+from service.appendsql import stored_time
 from service.clock import parse_time
 from service.projections.standings import Standings
 from service.readmodel import ReadModel
-from service.schema import events
+from service.schema import board_scores
 from service.timepoint import At
-
-_ITEMS = ("ItemObserved", "ItemRevised")
 
 
 class BoardReads:
@@ -33,9 +33,7 @@ class BoardReads:
         self._reads = reads
         self._standings = standings
 
-    def around(
-        self, source: SourceConfig, observation: Observation
-    ) -> tuple[dict[str, str], Neighbours | None]:
+    def around(self, observation: Observation) -> tuple[dict[str, str], Neighbours | None]:
         """``({board: method in force at as_of}, neighbours)`` of a leaderboard snapshot."""
         as_of_text = observation.fields.get("as_of")
         board = str(observation.fields.get("leaderboard") or "")
@@ -46,7 +44,7 @@ class BoardReads:
             board,
             parse_time(as_of_text),
             self._past,
-            lambda moment: self._next_item(source.id, moment),
+            lambda moment: self._next_snapshot(board, moment),
         )
         before = around.before
         methods = {board: before.method} if before is not None and before.method else {}
@@ -56,12 +54,14 @@ class BoardReads:
         standings: Standings = self._reads.view(At(as_of=moment)).states["standings"]
         return standings
 
-    def _next_item(self, source_id: str, after: datetime) -> datetime | None:
-        """World time of the source's first item after ``after`` (its next snapshot)."""
-        query = sa.select(sa.func.min(events.c.occurred_at)).where(
-            events.c.stream == f"source:{source_id}",
-            events.c.type.in_(_ITEMS),
-            events.c.occurred_at > after,
+    def _next_snapshot(self, board: str, after: datetime) -> datetime | None:
+        """The time of the board's first snapshot after ``after`` (an indexed seek)."""
+        conn = self._conn
+        # Compared as the driver stores times (SQLite: text with its offset, see reader).
+        stored = sa.type_coerce(board_scores.c.occurred_at, sa.String)
+        column = stored if conn.dialect.name == "sqlite" else board_scores.c.occurred_at
+        query = sa.select(sa.func.min(column)).where(
+            board_scores.c.leaderboard == board, column > reader.stored_time(conn, after)
         )
-        found: datetime | None = self._conn.execute(query).scalar()
-        return found
+        found = conn.execute(query).scalar()
+        return None if found is None else stored_time(found)

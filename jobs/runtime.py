@@ -11,9 +11,11 @@ from jobs.fetch.sandbox import ParseSandbox
 from jobs.interpret import FactInterpreter
 from jobs.poll import Poller
 from jobs.schedule.derived import DerivedFetches
-from jobs.schedule.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourceload import load_sources
 from service.bootstrap import Services
 from service.bundled import config_dir
+from service.settings import Settings
 
 #: Derived fetches are small documents (an API entry, a README): a tighter cap, and no retries
 #: within the fetch (a failure is retried later by the target's own backoff).
@@ -55,7 +57,7 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
     )
     hf = services.settings.hf
     if demo:
-        demo_hf = (services.settings.sources.parent / "demo" / "hf").resolve()
+        demo_hf = (sources_path(services, demo=True).parent / "hf").resolve()
         hf = hf.model_copy(update={"base_url": demo_hf.as_uri()})
     derived_fetcher = Fetcher(
         replace(DERIVED_FETCH, allow_private=services.settings.fetch.allow_private)
@@ -68,11 +70,16 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
 
 
 def sources_path(services: Services, demo: bool = False) -> Path:
+    """The sources file of ``services``' settings (``sources_file``)."""
+    return sources_file(services.settings, demo)
+
+
+def sources_file(settings: Settings, demo: bool = False) -> Path:
     """The sources file: the settings' one; with ``demo`` the demo beside it, else the one
     crownlog ships with (an installed crownlog has no config folder of its own)."""
     if not demo:
-        return services.settings.sources
-    beside = services.settings.sources.parent / "demo" / "sources.toml"
+        return settings.sources
+    beside = settings.sources.parent / "demo" / "sources.toml"
     return beside if beside.is_file() else config_dir() / "demo" / "sources.toml"
 
 

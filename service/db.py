@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -49,14 +48,15 @@ def create_engine(url: str) -> Engine:
             json_deserializer=orjson.loads,
             pool_size=10,
             max_overflow=20,
+            # A server that stopped answering fails a connect in seconds, not minutes:
+            # /readyz, /metrics and the CLI report it rather than hang.
+            connect_args={"connect_timeout": 10},
         )
     raise ConfigError(f"database_url: unsupported database {backend!r} (use sqlite or postgresql)")
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
-    database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    # The file's folder is checked (and the default data_dir created) by service.dbfiles.
     engine = sa.create_engine(
         url,
         json_serializer=_json_dumps,

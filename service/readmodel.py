@@ -22,6 +22,7 @@ from service.pastviews import PastStates
 from service.projections import crown
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
 from service.projections.digest import States, initial_states, snapshot
+from service.projections.disputes import disputes_view
 from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
@@ -145,15 +146,19 @@ class ReadModel:
         return items
 
     def model(self, slug: str, at: At = At()) -> dict[str, Any] | None:
-        """docs/design.md §6 ``model`` plus ``boards``: each board the model was listed on,
-        its rank there at ``at`` and when it was listed, left and rejoined."""
+        """docs/design.md §6 ``model``, the figures its sources disagree on (``disputes``), and
+        ``boards``: each board the model was listed on, its rank there at ``at`` and when it was
+        listed, left and rejoined."""
         view = self.view(at)
-        found = model_view(view.states["catalog"], slug)
+        catalog = view.states["catalog"]
+        found = model_view(catalog, slug)
         if found is None:
             return None
+        found["disputes"] = disputes_view(catalog.models.get(slug))
         with self.engine.connect() as conn:
             stream = model_events(conn, slug, view.position, at.as_of)
-        return {**found, "boards": board_listings(stream, view.states["standings"], slug)}
+        found["boards"] = board_listings(stream, view.states["standings"], slug)
+        return found
 
     def history(
         self, slug: str, leaderboard: str | None = None, at: At = At()

@@ -16,7 +16,7 @@ from jobs.runtime import build_ingestion
 from jobs.schedule.sourcefile import SourceConfig
 from service.api.app import create_app
 from service.bootstrap import Services, build
-from service.cli.serve import _api_wiring
+from service.cli.serve import api_wiring
 from tests import apidata
 
 with warnings.catch_warnings():
@@ -47,7 +47,8 @@ def race_app(kind: str, directory: Path) -> Iterator[Race]:
     """The race database of ``kind`` (``sqlite`` / ``postgresql``) and the app over it."""
     with apidata.race_database(kind, directory) as url:
         services = build(apidata.settings(url, directory))
-        sources, poll_now, close = _api_wiring(services, demo=False)
+        wiring = api_wiring(services)
+        sources, poll_now, close = wiring.sources, wiring.poll_now, wiring.close
         client = TestClient(create_app(services, sources, poll_now))
         try:
             yield Race(services, client, directory, url)

@@ -24,8 +24,10 @@ def write_config(folder: Path, sources: str) -> dict[str, str]:
     return {"CROWNLOG_CONFIG": str(folder / "crownlog.toml")}
 
 
-def start_worker(url: str, cwd: Path, env: dict[str, str], name: str) -> subprocess.Popen[str]:
-    """``crownlog worker`` on ``url`` (migrated first: workers do not migrate by themselves)."""
+def start_worker(
+    url: str, cwd: Path, env: dict[str, str], name: str, *args: str
+) -> subprocess.Popen[str]:
+    """``crownlog worker ARGS`` on ``url`` (migrated first: workers do not migrate themselves)."""
     engine = create_engine(url)
     ensure_schema(engine, upgrade_empty=True)
     engine.dispose()
@@ -38,7 +40,7 @@ def start_worker(url: str, cwd: Path, env: dict[str, str], name: str) -> subproc
     }
     log = (cwd / f"{name}.log").open("w")
     return subprocess.Popen(
-        [CROWNLOG, "worker"],
+        [CROWNLOG, "worker", *args],
         cwd=cwd,
         env=environment,
         stdout=log,

@@ -4,7 +4,8 @@ Jobs run with ``max_instances=1``, coalescing and a misfire grace time, and star
 jitter so that many sources do not fire at once. A job polls only when the source is due by
 its shared state (so restarts, backoff and several workers agree). One more job runs the
 derived fetches (``jobs.schedule.derived``) every two minutes. ``reload`` re-reads the
-sources file and adds, removes or reschedules jobs without a restart.
+sources file and adds, removes or reschedules jobs without a restart; a broken file keeps the
+jobs as they are (``SourceSet``).
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from jobs import metrics
 from jobs.poll import Poller
-from jobs.schedule.sourcefile import SourceConfig, load_sources
-from service.errors import ConfigError
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourceset import SourceSet
 
 log = structlog.get_logger("crownlog.scheduler")
 MISFIRE_GRACE = 300
@@ -36,12 +37,12 @@ class PollScheduler:
     def __init__(
         self,
         poller: Poller,
-        sources_file: Path,
+        sources: SourceSet,
         threads: int = 8,
         derived: Callable[[], object] | None = None,
     ) -> None:
         self._poller = poller
-        self._file = sources_file
+        self._set = sources
         self._derived = derived
         self._sources: dict[str, SourceConfig] = {}
         self._scheduler = BackgroundScheduler(
@@ -55,8 +56,8 @@ class PollScheduler:
         )
 
     def start(self) -> None:
-        """Load the sources and start polling (first polls within a few seconds)."""
-        self.reload()
+        """Schedule the set's enabled sources and start polling (first polls within seconds)."""
+        self._apply()
         if self._derived is not None:
             # Derived fetches (jobs.schedule.derived): each target keeps its own due time.
             self._scheduler.add_job(
@@ -68,15 +69,21 @@ class PollScheduler:
                 replace_existing=True,
             )
         self._scheduler.start()
-        log.info("scheduler started", sources=len(self._sources), file=str(self._file))
+        log.info("scheduler started", sources=len(self._sources), file=str(self._set.path))
 
     def reload(self) -> None:
-        """Re-read the sources file; a broken file keeps the current jobs and logs why."""
+        """Re-read the sources file; a broken file keeps the current jobs (``SourceSet``).
+
+        Called from a signal handler, so nothing may escape: an unexpected failure is logged.
+        """
         try:
-            wanted = {s.id: s for s in load_sources(self._file) if s.enabled}
-        except ConfigError as exc:
-            log.error("sources file not reloaded", error=str(exc))
-            return
+            if self._set.reload():
+                self._apply()
+        except Exception:
+            log.exception("sources reload failed; the current jobs stay")
+
+    def _apply(self) -> None:
+        wanted = {source.id: source for source in self._set.enabled}
         for source_id in set(self._sources) - set(wanted):
             self._scheduler.remove_job(source_id)
             log.info("source removed", source=source_id)
@@ -88,6 +95,7 @@ class PollScheduler:
             self._add(source)
             log.info("source scheduled", source=source_id, every=str(source.every))
         self._sources = wanted
+        metrics.SCHEDULER_JOBS.set(len(wanted))
 
     def _add(self, source: SourceConfig) -> None:
         seconds = source.every.total_seconds()
@@ -106,6 +114,10 @@ class PollScheduler:
     @property
     def source_ids(self) -> list[str]:
         return sorted(self._sources)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop scheduling; with ``wait`` the polls in flight finish (their appends are atomic)."""

@@ -45,3 +45,16 @@ def source_rows(engine: Engine, sources: Sequence[SourceConfig]) -> list[dict[st
 
 def _time(value: Any) -> str | None:
     return format_time(value) if value is not None else None
+
+
+def stored_rows(engine: Engine) -> list[dict[str, Any]]:
+    """One row per source the database holds state for (when the sources file is unreadable,
+    this is what workers last reported); kind and url are unknown (None)."""
+    with engine.connect() as conn:
+        states = load_all(conn)
+    placeholders = [SourceConfig(id=source_id, kind="", url="") for source_id in sorted(states)]
+    rows = source_rows(engine, placeholders)
+    for row in rows:
+        row["kind"] = row["url"] = None
+        row["every_seconds"] = None
+    return rows

@@ -7,7 +7,7 @@ they are deleted here and rebuilt as the log grows, or at once by ``crownlog rep
 No table changes, so the downgrade has nothing to restore.
 
 Revision ID: 0004_board
-Revises: 0008_notify
+Revises: 0009_views
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0004_board"
-down_revision: str | None = "0008_notify"
+down_revision: str | None = "0009_views"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,9 +13,10 @@ from starlette.staticfiles import StaticFiles
 
 from service import __version__
 from service.api import errors
-from service.api.context import ApiContext, PollNowFn, SourcesFn
+from service.api.context import ApiContext, PollNowFn, SourcesFn, SourcesStatusFn
 from service.api.dashboard import dashboard_routes
 from service.api.docs import install_docs
+from service.api.edge import BodyLimit, SecurityHeaders
 from service.api.middleware import AccessLog
 from service.api.routes_follow import follow_routes
 from service.api.routes_live import live_routes
@@ -23,6 +24,7 @@ from service.api.routes_log import log_routes
 from service.api.routes_ops import ops_routes
 from service.api.routes_read import read_routes
 from service.bootstrap import Services
+from service.sourcemetrics import SOURCE_STATE
 
 STATIC = Path(__file__).parent / "static"
 
@@ -31,14 +33,17 @@ def create_app(
     services: Services,
     sources: SourcesFn | None = None,
     poll_now: PollNowFn | None = None,
+    sources_status: SourcesStatusFn | None = None,
 ) -> FastAPI:
     """The read API and dashboard over ``services``.
 
     ``sources`` lists the configured sources with their poll state (``/api/v1/sources``);
     ``poll_now`` polls one source by id (``POST /api/v1/sources/{id}/poll``, which also needs
-    ``[api] admin_token``). Both come from ``jobs``, which this package must not import.
+    ``[api] admin_token``); ``sources_status`` reports the sources file (valid, or why not).
+    All come from ``jobs``, which this package must not import.
     """
-    api = ApiContext(services, sources, poll_now)
+    api = ApiContext(services, sources, poll_now, sources_status)
+    SOURCE_STATE.attach(sources)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -77,5 +82,7 @@ def create_app(
             allow_headers=["If-None-Match", "Last-Event-ID"],
             expose_headers=["ETag", "X-Request-ID"],
         )
+    app.add_middleware(BodyLimit, limit=services.settings.http.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +21,7 @@ from service.api.checkpoint import CheckpointReader
 from service.api.formats import csv_body
 from service.api.httpcache import JSON, BodyCache, cached, is_pinned
 from service.bootstrap import Services
+from service.headsign import signing_key
 from service.tables import Table
 from service.timepoint import At
 
@@ -27,6 +29,8 @@ from service.timepoint import At
 SourcesFn = Callable[[], list[dict[str, Any]]]
 #: Poll one source now; the outcome as a dict, or None if no source has that id.
 PollNowFn = Callable[[str], dict[str, Any] | None]
+#: The sources file's state: path, valid, error (line, message), loaded_at, sources.
+SourcesStatusFn = Callable[[], dict[str, Any]]
 
 
 def render_json(value: Any) -> tuple[bytes, str]:
@@ -41,12 +45,16 @@ class ApiContext:
     services: Services
     sources: SourcesFn | None = None
     poll_now: PollNowFn | None = None
+    sources_status: SourcesStatusFn | None = None
     bodies: BodyCache = field(default_factory=BodyCache)
     checkpoints: CheckpointReader = field(init=False)
     checkpoint: Batched[int] = field(init=False)
     log_head: Batched[int] = field(init=False)
+    #: The key published heads are signed with (``[audit] signing_key``), if any.
+    head_key: Ed25519PrivateKey | None = field(init=False)
 
     def __post_init__(self) -> None:
+        self.head_key = signing_key(self.services.settings)  # a bad key stops start-up
         self.checkpoints = CheckpointReader(self.services.engine)
         self.checkpoint = Batched(self.checkpoints.read)
         # Reads of the log itself follow the log's own head, not the projections' checkpoint.

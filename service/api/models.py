@@ -156,10 +156,31 @@ class ModelBoard(Shape):
     spells: list[Spell]
 
 
-class ModelDetail(Model):
-    """One model (``/api/v1/models/{slug}``): its facts and its boards."""
+class DisputedReport(Shape):
+    """One value a source reported for a figure the sources disagree on."""
 
-    boards: list[ModelBoard]
+    value: int | str
+    current: bool
+    authority: Literal["lab", "press"]
+    confidence: float
+    occurred_at: str
+    position: int
+    flags: list[str]
+    evidence: str | None = None
+    source_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+
+
+class ModelDetail(Model):
+    """One model's facts, per field the sources disagree on each side's report, and its
+    boards."""
+
+    disputes: dict[str, list[DisputedReport]] = {}
+    boards: list[ModelBoard] = Field(
+        description="Each board the model was listed on: its rank there and when it was "
+        "listed, left and rejoined."
+    )
 
 
 class ModelPage(Shape):
@@ -208,9 +229,26 @@ class SourceRow(Shape):
     events_appended: int
 
 
+class SourcesFileError(Shape):
+    line: int | None
+    message: str
+    problems: list[str]
+
+
+class SourcesFile(Shape):
+    """The sources file as this process last read it; a broken file keeps the last valid set."""
+
+    path: str
+    valid: bool
+    error: SourcesFileError | None
+    loaded_at: str | None
+    sources: int
+
+
 class SourcePage(Shape):
     items: list[SourceRow]
     next: str | None
+    sources_file: SourcesFile | None = None
 
 
 class Audit(Shape):
@@ -218,6 +256,16 @@ class Audit(Shape):
     events: int
     first_bad_position: int | None
     problems: list[str]
+
+
+class AuditHead(Shape):
+    """An anchored head; ``signature`` and ``public_key`` (base64) when heads are signed."""
+
+    position: int
+    hash: str
+    recorded_at: str | None
+    signature: str | None = None
+    public_key: str | None = None
 
 
 class PollOutcome(Shape):

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.anchor import current_head
 from service.api import models
 from service.api.batched import Batched
 from service.api.context import ApiContext, render_json
@@ -22,6 +23,7 @@ from service.api.redact import public_row
 from service.api.routes_read import Cursor, Slug
 from service.audit import verify_chain
 from service.chain import envelope_dict
+from service.headsign import signed
 from service.tables import Table
 
 Format = Annotated[
@@ -109,6 +111,15 @@ def log_routes(api: ApiContext) -> APIRouter:
         content, media_type = render_json(body)
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
+    @router.get("/audit/head", response_model=models.AuditHead, tags=["operations"])
+    def audit_head() -> Response:
+        """The log's head ``{"position", "hash", "recorded_at"}``, signed with Ed25519 when
+        ``[audit] signing_key`` is set. Keep it: ``crownlog audit verify --expect POS:HASH``
+        later proves the log still holds it."""
+        statement = signed(current_head(services.engine), api.head_key)
+        content, media_type = render_json(statement)
+        return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
+
     @router.get(
         "/sources", response_model=models.SourcePage, responses=CSV_RESPONSE, tags=["sources"]
     )
@@ -122,7 +133,11 @@ def log_routes(api: ApiContext) -> APIRouter:
         rows = sorted((public_row(r) for r in api.sources()) if api.sources else [], key=_id)
         table = csv_table(request, format, "sources")
         body = page(rows, _id, after, page_size(request, table, limit))
-        content, media_type = csv_body(table, body) if table else render_json(body)
+        if table:
+            content, media_type = csv_body(table, body)
+        else:
+            status = api.sources_status() if api.sources_status else None
+            content, media_type = render_json({**body, "sources_file": status})
         headers = {"Cache-Control": "no-store", "Vary": "Accept", **_format(table)[1]}
         return Response(content, media_type=media_type, headers=headers)
 

@@ -6,9 +6,11 @@ import hmac
 from dataclasses import asdict
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -19,6 +21,9 @@ from service.api.errors import ApiError
 from service.api.metrics import LOG_POSITION, PROJECTION_LAG, PROJECTION_POSITION
 from service.api.redact import public_row
 from service.health import check_ready
+from service.metrics import DATABASE_UP
+
+log = structlog.get_logger("crownlog.api")
 
 SourceId = Annotated[str, Path(min_length=1, max_length=100, description="A source id.")]
 _BEARER = {"WWW-Authenticate": 'Bearer realm="crownlog"'}
@@ -49,12 +54,20 @@ def ops_routes(api: ApiContext) -> APIRouter:
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text"}},
     )
     def metrics() -> Response:
-        """Prometheus text: requests per route, log position, projection lag, poll stats."""
-        log_head = services.store.head()[0]
-        projected = services.reads.head()
-        LOG_POSITION.set(log_head)
-        PROJECTION_POSITION.set(projected)
-        PROJECTION_LAG.set(max(0, log_head - projected))
+        """Prometheus text: requests per route, log position, projection lag, per-source state
+        from the database, poll stats. Answers while the database is down (last known values,
+        ``crownlog_database_up 0``)."""
+        try:
+            log_head = services.store.head()[0]
+            projected = services.reads.head()
+        except SQLAlchemyError as exc:
+            DATABASE_UP.set(0)
+            log.warning("metrics: database unavailable", error=str(exc).splitlines()[0])
+        else:
+            DATABASE_UP.set(1)
+            LOG_POSITION.set(log_head)
+            PROJECTION_POSITION.set(projected)
+            PROJECTION_LAG.set(max(0, log_head - projected))
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @router.post(

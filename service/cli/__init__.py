@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from service import __version__
-from service.cli import audit, db, events, follow, notify, ops, reads, replay, serve
+from service.cli import (
+    audit,
+    db,
+    events,
+    exits,
+    follow,
+    notify,
+    ops,
+    reads,
+    replay,
+    serve,
+    sources,
+    worker,
+)
 from service.cli.context import CliContext
-from service.errors import CrownlogError
 
 app = typer.Typer(
     name="crownlog",
@@ -23,8 +34,10 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.add_typer(audit.app, name="audit")
+app.add_typer(sources.app, name="sources")
 app.add_typer(notify.app, name="notify")
 serve.register(app)
+worker.register(app)
 ops.register(app)
 reads.register(app)
 follow.register(app)
@@ -51,9 +64,6 @@ def _global(
 
 
 def main() -> None:
-    """Entry point of the console script: crownlog errors become a message and an exit code."""
-    try:
-        app()
-    except CrownlogError as exc:
-        print(f"crownlog: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    """Entry point of the console script: every failure becomes one line and an exit code
+    (``service.cli.exits``)."""
+    exits.run(app, CliContext.database_url_in_use)

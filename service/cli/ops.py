@@ -1,4 +1,4 @@
-"""``crownlog poll`` and ``crownlog sources``: run polls now, see every source's health."""
+"""``crownlog poll`` and ``crownlog backfill``: poll sources now, ingest archived snapshots."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli.context import context
-from service.cli.timeopts import CSV, parse_option
+from service.cli.timeopts import parse_option
 from service.clock import format_time
-from service.tables import TABLES
+from service.errors import DatabaseUnavailable
 
 
 def register(app: typer.Typer) -> None:
     app.command()(poll)
-    app.command()(sources)
     app.command()(backfill)
 
 
@@ -34,7 +33,9 @@ def poll(
         True, "--derived/--no-derived", help="Then run the due Hugging Face fetches ([hf])."
     ),
 ) -> None:
-    """Poll sources once now and print what each appended (then the derived fetches)."""
+    """Poll sources once now and print what each appended (then the derived fetches).
+
+    Exits 1 if any poll failed (the table names each), 3 if the database stopped answering."""
     from jobs.runtime import build_ingestion, enabled_sources, sources_path
 
     services = context(ctx).services(upgrade_empty=True)
@@ -75,6 +76,10 @@ def poll(
         typer.echo(
             f"{len(configured)} sources polled{fetched}, {total} events appended, {failed} failed"
         )
+    if any(o.status == "unavailable" for o in outcomes):
+        raise DatabaseUnavailable("the database stopped answering during the polls; run again")
+    if any(o.status == "error" for o in outcomes):
+        raise typer.Exit(1)
 
 
 def _outcome_dict(outcome: object) -> dict[str, object]:
@@ -84,39 +89,6 @@ def _outcome_dict(outcome: object) -> dict[str, object]:
     if value["next_due_at"] is not None:
         value["next_due_at"] = format_time(value["next_due_at"])
     return value
-
-
-def sources(
-    ctx: typer.Context,
-    demo: bool = typer.Option(False, "--demo", help="Use the bundled demo sources."),
-    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
-    as_csv: bool = CSV,
-) -> None:
-    """Per-source poll state: last poll, status, errors, next due time."""
-    from jobs.runtime import sources_path
-    from jobs.schedule.sourcefile import load_sources
-    from jobs.schedule.sourcestatus import source_rows
-
-    services = context(ctx).services()
-    rows = source_rows(services.engine, load_sources(sources_path(services, demo)))
-    if as_csv:
-        typer.echo(TABLES["sources"].render({"items": rows}), nl=False)
-        return
-    if as_json:
-        typer.echo(orjson.dumps({"items": rows, "next": None}))
-        return
-    table = Table("source", "kind", "status", "errors", "last poll", "next due", "last error")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["kind"],
-            row["last_status"] or "never",
-            str(row["consecutive_errors"]),
-            row["last_poll_at"] or "",
-            row["next_due_at"] or "",
-            (row["last_error"] or "")[:80],
-        )
-    Console().print(table)
 
 
 def backfill(

@@ -1,105 +1,86 @@
-"""``crownlog serve`` (API + scheduler) and ``crownlog worker`` (scheduler only)."""
+"""``crownlog serve``: the API and dashboard, and (unless --no-scheduler) polling on schedule."""
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 import typer
 
+from service.bootstrap import Services
 from service.cli.context import context
+from service.cli.polling import read_sources, start_polling
+
+if TYPE_CHECKING:
+    from jobs.schedule.sourceset import SourceSet
 
 log = structlog.get_logger("crownlog")
 
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
-    app.command()(worker)
 
 
-def _start_scheduler(services: Any, demo: bool) -> Any:
-    from jobs.notify.follower import build_follower
-    from jobs.runtime import backfill_archives, build_ingestion, enabled_sources, sources_path
-    from jobs.schedule.scheduler import PollScheduler
-    from jobs.schedule.workerlock import WorkerLock
-
-    lock = WorkerLock(services.engine)
-    lock.acquire()
-    follower = build_follower(services)  # [[notify]] targets: alerts from the log
-    ingestion = build_ingestion(services, demo=demo)
-    path = sources_path(services, demo)
-    appended = backfill_archives(ingestion, services, enabled_sources(path))
-    if appended:
-        log.info("archives backfilled", appended=appended)
-    scheduler = PollScheduler(ingestion.poller, path, derived=ingestion.derived.run)
-    scheduler.start()
-    signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
-    if follower is not None:
-        follower.start()
-
-    def stop() -> None:
-        scheduler.shutdown(wait=True)
-        if follower is not None:
-            follower.stop()
-        ingestion.close()
-        lock.release()
-
-    return stop
-
-
-def _api_wiring(
-    services: Any, demo: bool
-) -> tuple[
-    Callable[[], list[dict[str, Any]]],
-    Callable[[str], dict[str, Any] | None],
-    Callable[[], None],
-]:
+class ApiWiring:
     """What the API needs from ``jobs`` (which ``service.api`` must not import), as callables:
-    the sources with their state, and a poll of one source now (its poller built on first use).
-    Returns ``(sources, poll_now, close)``."""
-    from dataclasses import asdict
+    the sources with their state, the sources file's state, and a poll of one source now (its
+    poller built on first use). The sources file is re-read when it changed on disk; a broken
+    one keeps the last valid sources and is reported (``sources_status``)."""
 
-    from prometheus_client import REGISTRY
+    def __init__(self, services: Services, sources: SourceSet, demo: bool = False) -> None:
+        import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
+        from jobs.notify.metrics import expose
 
-    import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
-    from jobs.notify.metrics import NotifyCollector
-    from jobs.runtime import Ingestion, build_ingestion, sources_path
-    from jobs.schedule.sourcefile import load_sources
-    from jobs.schedule.sourcestatus import source_rows
-    from service.clock import format_time
+        self._services = services
+        self._set = sources
+        self._demo = demo
+        self._lock = threading.Lock()
+        self._built: list[Any] = []
+        expose(services.engine)  # notification counts at /metrics
 
-    path = sources_path(services, demo)
-    lock = threading.Lock()
-    built: list[Ingestion] = []
-    notify_metrics = NotifyCollector(services.engine)
-    REGISTRY.register(notify_metrics)
+    def sources(self) -> list[dict[str, Any]]:
+        from jobs.schedule.sourcestatus import source_rows
 
-    def sources() -> list[dict[str, Any]]:
-        return source_rows(services.engine, load_sources(path))
+        self._set.refresh()
+        return source_rows(self._services.engine, self._set.sources)
 
-    def poll_now(source_id: str) -> dict[str, Any] | None:
-        source = next((s for s in load_sources(path) if s.id == source_id), None)
+    def sources_status(self) -> dict[str, Any]:
+        self._set.refresh()
+        return self._set.status()
+
+    def poll_now(self, source_id: str) -> dict[str, Any] | None:
+        from dataclasses import asdict
+
+        from jobs.runtime import build_ingestion
+        from service.clock import format_time
+
+        self._set.refresh()
+        source = next((s for s in self._set.sources if s.id == source_id), None)
         if source is None:
             return None
-        with lock:
-            if not built:
-                built.append(build_ingestion(services, demo=demo))
-        outcome = asdict(built[0].poller.poll(source))
+        with self._lock:
+            if not self._built:
+                self._built.append(build_ingestion(self._services, demo=self._demo))
+        outcome = asdict(self._built[0].poller.poll(source))
         for key in ("next_due_at", "polled_at"):
             if outcome[key] is not None:
                 outcome[key] = format_time(outcome[key])
         return outcome
 
-    def close() -> None:
-        REGISTRY.unregister(notify_metrics)
-        with lock:
-            for ingestion in built:
+    def close(self) -> None:
+        from jobs.notify.metrics import expose
+
+        expose(None)
+        with self._lock:
+            for ingestion in self._built:
                 ingestion.close()
 
-    return sources, poll_now, close
+
+def api_wiring(services: Services, demo: bool = False) -> ApiWiring:
+    """The wiring of ``serve``: the sources file read (``SourceFileError`` if broken)."""
+    return ApiWiring(services, read_sources(services.settings, demo), demo)
 
 
 def serve(
@@ -113,42 +94,39 @@ def serve(
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.httpguard import guarded_protocol
 
+    sources = read_sources(context(ctx).settings, demo)
     services = context(ctx).services(upgrade_empty=True)
     settings = services.settings
-    stop = None if no_scheduler else _start_scheduler(services, demo)
-    sources, poll_now, close_api = _api_wiring(services, demo)
+    stop: Callable[[], None] | None = None
+    if not no_scheduler:
+        stop = start_polling(services, sources, demo).stop
+    wiring = ApiWiring(services, sources, demo)
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
     log.info("serving", url=f"http://{bind_host}:{bind_port}/", scheduler=not no_scheduler)
+    app = create_app(
+        services,
+        sources=wiring.sources,
+        poll_now=wiring.poll_now,
+        sources_status=wiring.sources_status,
+    )
     try:
         uvicorn.run(
-            create_app(services, sources=sources, poll_now=poll_now),
+            app,
             host=bind_host,
             port=bind_port,
             log_config=None,
             access_log=False,
             # Open event streams would otherwise hold a SIGTERM until they end.
             timeout_graceful_shutdown=5,
+            # Limits on heads, slow and idle connections (docs/operations.md, [http]).
+            http=guarded_protocol(settings.http),
+            timeout_keep_alive=settings.http.keep_alive,
+            limit_concurrency=settings.http.max_connections,
         )
     finally:
-        close_api()
+        wiring.close()
         if stop is not None:
             stop()
         services.close()
-
-
-def worker(
-    ctx: typer.Context,
-    demo: bool = typer.Option(False, "--demo", help="Poll the bundled demo sources."),
-) -> None:
-    """Poll sources on schedule (no API). Several may share one PostgreSQL database."""
-    services = context(ctx).services()
-    stop = _start_scheduler(services, demo)
-    done = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: done.set())
-    log.info("worker running; SIGHUP reloads sources, SIGTERM stops")
-    done.wait()
-    log.info("worker stopping: finishing polls in flight")
-    stop()
-    services.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
@@ -55,3 +57,83 @@ def test_api_and_worker_wait_for_migrate_and_migrate_for_postgres() -> None:
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "healthcheck" in services["postgres"] and services["postgres"]["volumes"]
     assert services["api"]["command"][:2] == ["serve", "--no-scheduler"]
+
+
+def _option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_each_role_has_its_own_health_check() -> None:
+    """The api probes its own port, each worker the port of its --metrics-port listener (bound
+    to all interfaces), migrate none; the image has no role-blind HEALTHCHECK."""
+    services = _compose()["services"]
+    api, worker = services["api"], services["worker"]
+    api_port = _option(api["command"], "--port")
+    worker_port = _option(worker["command"], "--metrics-port")
+    assert api_port != worker_port
+    assert f"127.0.0.1:{api_port}/readyz" in " ".join(api["healthcheck"]["test"])
+    assert f"127.0.0.1:{worker_port}/healthz" in " ".join(worker["healthcheck"]["test"])
+    assert _option(worker["command"], "--metrics-host") == "0.0.0.0"
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert not any(line.startswith("HEALTHCHECK") for line in dockerfile.splitlines())
+
+
+def test_config_is_mounted_where_crownlog_reads_it() -> None:
+    """Every crownlog service mounts ./config at the folder CROWNLOG_CONFIG names, so an edited
+    sources.toml reaches the workers (SIGHUP), and the settings there name that sources file."""
+    services = _compose()["services"]
+    for name in ("migrate", "api", "worker"):
+        service = services[name]
+        config = service["environment"]["CROWNLOG_CONFIG"]
+        mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
+        folder = config.rsplit("/", 1)[0]
+        assert mounts.get(folder) == "./config", (name, mounts)
+    assert 'sources = "sources.toml"' in (ROOT / "config" / "crownlog.toml").read_text()
+
+
+def test_prometheus_scrapes_every_replica_and_worker_not_the_proxy() -> None:
+    """Prometheus finds each api replica and each worker by DNS on their own ports."""
+    services = _compose()["services"]
+    prometheus = services["prometheus"]
+    assert "./docs/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    config = yaml.safe_load((ROOT / "docs" / "prometheus.yml").read_text())
+    targets = {}
+    for job in config["scrape_configs"]:
+        (sd,) = job["dns_sd_configs"]
+        assert "static_configs" not in job and sd["type"] == "A"
+        targets[sd["names"][0]] = str(sd["port"])
+    assert targets == {
+        "api": _option(services["api"]["command"], "--port"),
+        "worker": _option(services["worker"]["command"], "--metrics-port"),
+    }
+    assert "proxy" not in targets
+
+
+def _compose_cli() -> list[str] | None:
+    """``docker compose`` (v2 plugin) or ``docker-compose`` (v1), whichever answers."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        probe = subprocess.run([*command, "version"], capture_output=True, text=True, timeout=60)
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def test_the_compose_cli_accepts_the_file() -> None:
+    """``docker compose config`` (no engine needed) validates the file where the CLI exists."""
+    command = _compose_cli()
+    if command is None:
+        pytest.skip(
+            reason="no compose CLI here (docker compose / docker-compose): CI validates the "
+            "file with it where it is installed; the parse tests above still run"
+        )
+    result = subprocess.run(
+        [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from jobs.boardmethods import BoardMethods
+from jobs.boardreads import BoardReads
 from jobs.catalog import Catalog, Lab, ModelEntry
 from jobs.extract.decide import ModelState, decide
 from jobs.extract.facts import Fact, extract
@@ -113,7 +113,7 @@ class FactInterpreter:
     ) -> list[NewEvent]:
         states = self._reads.view().states
         known = model_states(states["catalog"])
-        methods = BoardMethods(conn, states["standings"])
+        boards = BoardReads(conn, self._reads, states["standings"])
         names = self._names.with_models(
             learned_models(states["catalog"], self._catalog),
             learned_labs(states["catalog"], self._catalog),
@@ -128,6 +128,7 @@ class FactInterpreter:
                 facts = extract(text, names, topic=topic)
             elif observation.kind == "model-card":
                 facts = _card_facts(observation, names)
+            methods, around = boards.around(observation)
             events.extend(
                 decide(
                     observation,
@@ -136,9 +137,10 @@ class FactInterpreter:
                     known,
                     now,
                     self._threshold,
-                    boards=methods.at(observation),
+                    boards=methods,
                     names=names,
                     lab_hint=source.lab,
+                    around=around,
                 )
             )
         return events

@@ -82,8 +82,12 @@ EVENT_TYPES: dict[str, EventType] = {
                 "open_weights",
                 "license",
                 "name",
+                "complete",
             ),
         ),
+        # A complete snapshot at ``as_of`` no longer lists ``model`` (docs/design.md §3);
+        # ``method`` and ``value`` are those of its last listing.
+        EventType("ScoreWithdrawn", 1, ("model", "leaderboard", "method", "as_of", "value")),
         EventType("LeaderboardMethodChanged", 1, ("leaderboard", "method"), ("previous",)),
         EventType("ModelMentioned", 1, ("model", "snippet"), ("item_id", "url", "title", *_FACT)),
         EventType("DownloadsReported", 1, ("model", "downloads"), ("likes", "repo")),

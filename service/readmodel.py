@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from service.checkpoints import read_checkpoint
 from service.clock import Clock, format_time
+from service.listings import board_listings
 from service.pastviews import PastStates
 from service.projections import crown
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
@@ -26,7 +27,7 @@ from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
 from service.schema import events as events_table
-from service.scorehistory import read_history
+from service.scorehistory import model_events, read_history
 from service.timepoint import At
 
 
@@ -145,11 +146,18 @@ class ReadModel:
         return items
 
     def model(self, slug: str, at: At = At()) -> dict[str, Any] | None:
-        """``slug``'s facts and the figures its sources disagree on (``disputes``)."""
-        catalog = self.view(at).states["catalog"]
+        """docs/design.md §6 ``model``, the figures its sources disagree on (``disputes``), and
+        ``boards``: each board the model was listed on, its rank there at ``at`` and when it was
+        listed, left and rejoined."""
+        view = self.view(at)
+        catalog = view.states["catalog"]
         found = model_view(catalog, slug)
-        if found is not None:
-            found["disputes"] = disputes_view(catalog.models.get(slug))
+        if found is None:
+            return None
+        found["disputes"] = disputes_view(catalog.models.get(slug))
+        with self.engine.connect() as conn:
+            stream = model_events(conn, slug, view.position, at.as_of)
+        found["boards"] = board_listings(stream, view.states["standings"], slug)
         return found
 
     def history(

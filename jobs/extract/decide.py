@@ -13,8 +13,10 @@ methods and the time. What each kind of observation yields:
   first time and whenever downloads move by more than ``downloads_threshold`` of the last count;
 - ``release`` / ``commit`` (GitHub): registration of a new model of a known lab, and for a
   release entry a ``ModelReleased`` if the model has no release date yet;
-- ``leaderboard``: ``LeaderboardMethodChanged`` when the method differs from the board's, then
-  one ``ScoreReported`` per row, registering models nobody knows (``lab`` None);
+- ``leaderboard``: ``LeaderboardMethodChanged`` when the method differs from the one in force at
+  the snapshot's ``as_of``, one ``ScoreReported`` per row (registering models nobody knows,
+  ``lab`` None), and ``ScoreWithdrawn`` for models a complete snapshot no longer lists
+  (``jobs.extract.standings``, against the neighbours ``around`` gives);
 - ``board-model`` (a board's model metadata, ``jobs.extract.boardmodels``): registration,
   placement by organization, a licence claim and a repository candidate;
 - ``hf-repo`` / ``model-card`` (derived Hugging Face fetches, ``jobs.extract.hfrepo``): a
@@ -44,6 +46,7 @@ from datetime import date, datetime
 
 from jobs.extract.authority import authority_of
 from jobs.extract.boardmodels import board_model_facts
+from jobs.extract.boards import Neighbours
 from jobs.extract.changes import fact_events
 from jobs.extract.emitter import Emitter
 from jobs.extract.facts import Fact
@@ -101,10 +104,12 @@ def decide(
     boards: Mapping[str, str] | None = None,
     names: NameResolver | None = None,
     lab_hint: str | None = None,
+    around: Neighbours | None = None,
 ) -> list[NewEvent]:
     """The events ``observation`` implies; empty when it changes nothing.
 
-    ``boards`` maps a leaderboard to its current method; ``names`` resolves repo ids and
+    ``boards`` maps a leaderboard to its method in force at the snapshot's as_of, ``around``
+    gives the snapshot's neighbours on its board; ``names`` resolves repo ids and
     leaderboard keys and maps HF authors / GitHub owners to labs; ``lab_hint`` is the source's
     ``lab`` setting. Registrations come first in the result, then changes in decision order.
     """
@@ -123,7 +128,7 @@ def decide(
 
     derived: list[Fact] = []
     if observation.kind == "leaderboard":
-        leaderboard_events(emitter, state_of, boards or {}, names)
+        leaderboard_events(emitter, state_of, boards or {}, names, around)
     elif observation.kind == "hf-model":
         derived = hf_model_facts(emitter, state_of, names, lab_hint, downloads_threshold)
     elif observation.kind in ("release", "commit"):

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 Kind = Literal["feed", "github-releases", "hf-models", "leaderboard", "models"]
 #: Kinds that read a board and must name it (``leaderboard = "<board>"``).
@@ -29,6 +36,18 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"
 EVERY_PATTERN = r"^\s*(\d+)\s*([smhd])\s*$"
 MAX_EVERY = timedelta(days=365)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _column_names(value: Any) -> Any:
+    """A board's column name, or several (a list, tried in order) as a tuple."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, list) and value and all(isinstance(n, str) and n for n in value):
+        return tuple(value)
+    raise ValueError(f"must be a column name or a list of names (got {value!r})")
+
+
+ColumnNames = Annotated[str | tuple[str, ...], BeforeValidator(_column_names)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +62,8 @@ class SourceConfig:
     leaderboard: str | None = None
     method: str | None = None
     rows: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    #: Our column name -> the source's (or several, the first present in a record wins).
+    columns: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     format: str | None = None
     as_of: str | None = None
     enabled: bool = True
@@ -51,6 +71,9 @@ class SourceConfig:
     archive: str | None = None
     #: Keywords an item must contain to be recorded (``jobs.sources.itemfilter``); () = all.
     filter: tuple[str, ...] = ()
+    #: A leaderboard snapshot lists the whole board (False: a top-N extract, which never
+    #: withdraws the models it leaves out).
+    complete: bool = True
     #: Derived fetches only (``jobs.schedule.derived``; never from sources.toml): the Hugging
     #: Face repository fetched and the models it is about.
     repo: str | None = None
@@ -82,8 +105,10 @@ class SourceEntry(BaseModel):
     leaderboard: str | None = Field(None, description="The board (kind leaderboard, models).")
     method: str | None = Field(None, description="Scoring method version of the board.")
     rows: str | None = Field(None, description="Dotted path to the rows of a nested snapshot.")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="Our column names mapped to the board's."
+    columns: dict[str, ColumnNames] = Field(
+        default_factory=dict,
+        description="Our column names mapped to the board's; a list names several, the first a "
+        "record has wins (a board that renamed a column).",
     )
     format: Literal["json", "csv", "parquet"] | None = Field(
         None, description="Snapshot format (default: guessed from the body)."
@@ -96,6 +121,11 @@ class SourceEntry(BaseModel):
     filter: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=list,
         description="Keywords an item must contain to be recorded (any of them); empty: all.",
+    )
+    complete: bool = Field(
+        True,
+        description="A leaderboard snapshot lists the whole board: a model it no longer lists "
+        "has left it. false: a top-N extract, which withdraws nobody.",
     )
 
     @field_validator("format", mode="before")

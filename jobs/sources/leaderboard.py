@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +29,7 @@ from jobs.sources.leaderboard_rows import Columns, read_row
 from service.clock import format_time, parse_time, to_utc
 
 FORMATS = ("json", "csv", "parquet")
+_NON_FINITE = re.compile(rb"\b(?:NaN|-?Infinity)\b")
 _MIN_PYARROW = (14, 0, 1)  # older versions unpickle "arrow.py_extension_type" (CVE-2023-47248)
 
 
@@ -49,7 +52,11 @@ def parse(
     )
     as_of = _as_of(document, records, columns, source, headers) or fetched_at
     as_of_text = format_time(as_of)
-    fields = {"leaderboard": board, "method": method, "as_of": as_of_text, "rows": rows}
+    fields: dict[str, Any] = {
+        "leaderboard": board, "method": method, "as_of": as_of_text, "rows": rows,
+    }  # fmt: skip
+    if not source.complete:
+        fields["complete"] = False  # a top-N extract: the models it leaves out stay listed
     ordered = sorted(rows, key=lambda row: (row["model"], row["score"]))
     observation = Observation(
         item_id=f"{board}@{as_of_text}",
@@ -81,10 +88,7 @@ def _load(
         return {}, _parquet_records(body)
     if kind != "json":
         raise ParseError(f"unknown leaderboard format {kind!r}: use one of {', '.join(FORMATS)}")
-    try:
-        document = orjson.loads(body.removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as exc:
-        raise ParseError(f"leaderboard snapshot is not valid JSON: {exc}") from None
+    document = _json(body.removeprefix(b"\xef\xbb\xbf"))
     found = _at_path(document, source.rows or ("rows" if isinstance(document, dict) else ""))
     if isinstance(found, dict) and found and all(isinstance(v, dict) for v in found.values()):
         # {model: {rating: …}}: the key is the model name.
@@ -97,6 +101,20 @@ def _load(
     return (document if isinstance(document, dict) else {}), [
         r for r in found if isinstance(r, dict)
     ]
+
+
+def _json(body: bytes) -> Any:
+    """The JSON document; pandas' ``json.dump`` writes ``NaN`` for a missing interval bound,
+    which strict parsers refuse, so such a file is read with those values as null."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if not _NON_FINITE.search(body):
+            raise ParseError(f"leaderboard snapshot is not valid JSON: {exc}") from None
+    try:
+        return json.loads(body, parse_constant=lambda _name: None)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"leaderboard snapshot is not valid JSON: {exc}") from None
 
 
 def _guess_format(body: bytes) -> str:

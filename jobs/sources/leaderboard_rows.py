@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from jobs.fetch.xmlsafe import clean_text
@@ -17,22 +18,29 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 class Columns:
-    """Our column names mapped to the board's (``[source.columns]``), matched case-blind."""
+    """Our column names mapped to the board's (``[source.columns]``), matched case-blind; a
+    column may name several of the board's, tried in order (a board that renamed a column)."""
 
-    def __init__(self, mapping: dict[str, str]) -> None:
-        self._mapping = dict(mapping)
+    def __init__(self, mapping: Mapping[str, str | tuple[str, ...]]) -> None:
+        self._mapping = {
+            ours: (theirs,) if isinstance(theirs, str) else tuple(theirs)
+            for ours, theirs in mapping.items()
+        }
 
     def name(self, ours: str) -> str:
-        """The board's name for our column ``ours``."""
-        return self._mapping.get(ours, ours)
+        """The board's (first) name for our column ``ours``."""
+        return self._mapping.get(ours, (ours,))[0]
 
     def get(self, record: dict[str, Any], ours: str) -> Any:
         """The value of our column ``ours`` in ``record``, or None."""
-        theirs = self.name(ours)
-        if theirs in record:
-            return record[theirs]
-        folded = theirs.casefold()
-        return next((v for k, v in record.items() if str(k).strip().casefold() == folded), None)
+        for theirs in self._mapping.get(ours, (ours,)):
+            if theirs in record:
+                return record[theirs]
+            folded = theirs.casefold()
+            for key, value in record.items():
+                if str(key).strip().casefold() == folded:
+                    return value
+        return None
 
 
 def read_row(record: dict[str, Any], columns: Columns) -> dict[str, Any] | None:

@@ -37,6 +37,10 @@ def _spec(data: dict[str, Any]) -> str:
     return "spec: " + (", ".join(shown) or "no fields")
 
 
+def _withdrawn(data: dict[str, Any]) -> str:
+    return f"{data.get('leaderboard')}: no longer listed (last score {data.get('value')})"
+
+
 def _score(data: dict[str, Any]) -> str:
     text = f"{data.get('leaderboard')}: score {data.get('value')}"
     if data.get("rank") is not None:
@@ -64,6 +68,7 @@ DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     "ModelReleased": _released,
     "ModelSpecReported": _spec,
     "ScoreReported": _score,
+    "ScoreWithdrawn": _withdrawn,
     "ModelLicenseChanged": _licence,
     "ModelMentioned": _mentioned,
     "DownloadsReported": _downloads,

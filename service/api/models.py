@@ -72,6 +72,9 @@ class StandingsRow(Shape):
     lab: str | None
     city: str | None
     score: float
+    ci_low: float | None = Field(description="The board's interval, where it publishes one.")
+    ci_high: float | None
+    votes: int | None = Field(description="Votes (battles) behind the score, where published.")
     open_weights: bool | None
     weights: Weights
     board_rank: int | None = Field(description="The rank the board itself published, if any.")
@@ -139,6 +142,20 @@ class Model(Shape):
     aliases: list[str]
 
 
+class Spell(Shape):
+    from_: str = Field(alias="from")
+    to: str | None = Field(description="When a snapshot no longer listed it; null: listed.")
+
+
+class ModelBoard(Shape):
+    """A board the model was listed on: its rank there (null when off the board) and the
+    spells it was listed, oldest first (a model that left and came back has several)."""
+
+    leaderboard: str
+    rank: int | None
+    spells: list[Spell]
+
+
 class DisputedReport(Shape):
     """One value a source reported for a figure the sources disagree on."""
 
@@ -156,9 +173,14 @@ class DisputedReport(Shape):
 
 
 class ModelDetail(Model):
-    """One model's facts and, per field the sources disagree on, each side's report."""
+    """One model's facts, per field the sources disagree on each side's report, and its
+    boards."""
 
     disputes: dict[str, list[DisputedReport]] = {}
+    boards: list[ModelBoard] = Field(
+        description="Each board the model was listed on: its rank there and when it was "
+        "listed, left and rejoined."
+    )
 
 
 class ModelPage(Shape):

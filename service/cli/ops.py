@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import orjson
 import typer
@@ -11,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli.context import context
+from service.cli.timeopts import parse_option
 from service.clock import format_time
 from service.errors import DatabaseUnavailable
 
@@ -95,11 +98,19 @@ def backfill(
         None, help="Snapshot files (JSON, CSV, Parquet); default: the source's `archive` glob."
     ),
     demo: bool = typer.Option(False, "--demo", help="Look the source up in the demo sources."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="The snapshot time of one undated file (ISO 8601)."
+    ),
 ) -> None:
-    """Ingest archived snapshots of SOURCE_ID in as_of order (re-runs append nothing new)."""
+    """Ingest archived snapshots of SOURCE_ID in as_of order (re-runs append nothing new).
+
+    Each snapshot is dated by its own as_of, else by an ISO 8601 date in its file name
+    (board-2025-03-07.json, board-2025-03-07T235635Z.json, leaderboard-text-20250307.json),
+    else by --as-of, else by its modification time, with a warning."""
     from jobs.backfill import backfill as run_backfill
     from jobs.runtime import build_ingestion, enabled_sources, sources_path
 
+    moment = parse_option(as_of, "--as-of")
     services = context(ctx).services(upgrade_empty=True)
     sources = {source.id: source for source in enabled_sources(sources_path(services, demo))}
     if source_id not in sources:
@@ -109,13 +120,35 @@ def backfill(
     paths = paths or archive_files(sources[source_id])
     if not paths:
         raise typer.BadParameter(f"no files given and source {source_id!r} has no `archive`")
+    if moment is not None and len(paths) != 1:
+        raise typer.BadParameter(f"--as-of dates one file, not {len(paths)}", param_hint="--as-of")
     ingestion = build_ingestion(services, demo=demo)
     try:
         report = run_backfill(
-            ingestion.poller, sources[source_id], paths, ingestion.sandbox, services.clock()
-        )
+            ingestion.poller, sources[source_id], paths, ingestion.sandbox, services.clock(),
+            as_of=moment, progress=_snapshot_line(len(paths)),
+        )  # fmt: skip
     finally:
         ingestion.close()
+    for line in report.warnings:
+        typer.echo(line)
     typer.echo(
         f"{report.files} files, {report.snapshots} snapshots, {report.appended} events appended"
     )
+
+
+def _snapshot_line(files: int) -> Callable[[Any, int], None]:
+    """Progress: one line per snapshot appended, with its time and how it was dated."""
+    done = 0
+
+    def echo(snapshot: Any, appended: int) -> None:
+        nonlocal done
+        done += 1
+        published = snapshot.observation.published
+        when = format_time(published)[:19] + "Z" if published else "?"
+        typer.echo(
+            f"[{done}/{files}] {snapshot.path.name}: as of {when} (by {snapshot.dated_by}), "
+            f"{appended} events"
+        )
+
+    return echo

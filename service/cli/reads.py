@@ -59,7 +59,10 @@ def standings(
     body = context(ctx).services().reads.standings(leaderboard, at, open_weights, lab, city)
     if printed(body, "standings", as_json, as_csv):
         return
-    table = Table("rank", "model", "lab", "city", "score", "weights", title=_title(body))
+    table = Table(
+        "rank", "model", "lab", "city", "score", "interval", "votes", "weights",
+        title=_title(body),
+    )  # fmt: skip
     for row in body["rows"]:
         table.add_row(
             str(row["rank"]),
@@ -67,9 +70,16 @@ def standings(
             row["lab"] or "",
             row["city"] or "",
             f"{row['score']:.1f}",
+            _interval(row),
+            "" if row.get("votes") is None else f"{row['votes']:,}",
             SHORT.get(row["weights"], "?"),
         )
     Console().print(table)
+
+
+def _interval(row: dict[str, Any]) -> str:
+    low, high = row.get("ci_low"), row.get("ci_high")
+    return "" if low is None or high is None else f"{low:.1f}–{high:.1f}"
 
 
 def _title(body: dict[str, Any]) -> str:
@@ -176,7 +186,22 @@ def models(
         _print_json(model)
         return
     for key, value in model.items():
-        typer.echo(f"{key:>15}: {value}")
+        if key != "boards":
+            typer.echo(f"{key:>15}: {value}")
+    for line in board_lines(model.get("boards") or []):
+        typer.echo(line)
+
+
+def board_lines(boards: list[dict[str, Any]]) -> list[str]:
+    """``on <board>: rank N | off the board; listed D – D, D – now`` per board."""
+    lines = []
+    for board in boards:
+        spells = ", ".join(
+            f"{spell['from'][:10]} – {(spell['to'] or 'now')[:10]}" for spell in board["spells"]
+        )
+        standing = f"rank {board['rank']}" if board["rank"] is not None else "off the board"
+        lines.append(f"{'on ' + board['leaderboard']:>15}: {standing}; listed {spells}")
+    return lines
 
 
 def _places(ctx: typer.Context, kind: str, at: Any, as_json: bool, as_csv: bool) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import place_of
-from service.projections.race import Board, Race
+from service.projections.reigns import Board, Race
 from service.projections.weights import CLAIMED
 
 

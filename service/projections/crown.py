@@ -2,7 +2,7 @@
 
 Reigns follow world time (``occurred_at``), not log order: a backfilled score appended today
 about last month changes last month's reigns. So the state keeps the *timeline* — every
-crown-relevant fact (scores, method changes, open/closed-weights reports) sorted by
+crown-relevant fact (scores, withdrawals, method changes, open/closed-weights reports) sorted by
 ``(occurred_at, position)`` — and a ``Race`` (``service.projections.race``) replayed from it:
 
 - an event newer in time than everything so far advances the race incrementally;
@@ -34,19 +34,8 @@ from service.projections.catalog import Catalog
 from service.projections.catalog_view import place_of
 from service.projections.contenders import contenders
 from service.projections.facts import OWN, fact_key, open_weights_of
-from service.projections.race import (
-    METHOD,
-    OPEN,
-    REPO,
-    RULE,
-    SCORE,
-    Entry,
-    Race,
-    Reign,
-    advance,
-    co_holders,
-    copy_race,
-)
+from service.projections.race import METHOD, OPEN, REPO, RULE, SCORE, WITHDRAW, Entry, advance
+from service.projections.reigns import Race, Reign, co_holders, copy_race
 
 CHECKPOINT_EVERY = 4096
 _sort_key = itemgetter(0, 1)
@@ -108,7 +97,14 @@ def _score(state: CrownState, event: Foldable) -> CrownState:
         data.get("ci_low"),
         data.get("ci_high"),
         open_weights_of(data),
+        data.get("complete", True),
     )
+    return _add(state, entry)
+
+
+def _withdrawn(state: CrownState, event: Foldable) -> CrownState:
+    data = event.data
+    entry = (event.occurred_at, event.position, WITHDRAW, data["leaderboard"], data["model"])
     return _add(state, entry)
 
 
@@ -146,6 +142,7 @@ def _rule(state: CrownState, event: Foldable) -> CrownState:
 HANDLERS: dict[str, Callable[[CrownState, Foldable], CrownState]] = {
     "ScoreReported": _score,
     "LeaderboardMethodChanged": _method,
+    "ScoreWithdrawn": _withdrawn,
     "ModelReleased": _released,
     "ModelLicenseChanged": _openness,
     "WeightsRepoVerified": _verified,

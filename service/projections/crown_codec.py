@@ -14,13 +14,21 @@ from typing import Any
 from service.clock import format_time
 from service.projections import weights
 from service.projections.crown import CrownState, settle
-from service.projections.race import Board, Entry, Race, Reign
+from service.projections.race import SCORE, Entry
+from service.projections.reigns import Board, Race, Reign
 
 _time = datetime.fromisoformat  # exact inverse of format_time, and fast on 10^5 entries
 
 
 def _dump_entry(entry: Entry) -> list[Any]:
     return [format_time(entry[0]), *entry[1:]]
+
+
+def _load_entry(dumped: list[Any]) -> Entry:
+    entry = (_time(dumped[0]), *dumped[1:])
+    if entry[2] == SCORE and len(entry) == 10:
+        return (*entry, True)  # dumped before rows said whether their snapshot was complete
+    return entry
 
 
 def _dump_board(board: Board) -> dict[str, Any]:
@@ -32,6 +40,9 @@ def _dump_board(board: Board) -> dict[str, Any]:
             method: {m: [v, lo, hi, format_time(t)] for m, (v, lo, hi, t) in rows.items()}
             for method, rows in board.rows.items()
         },
+        "listed": {method: format_time(t) for method, t in board.listed.items()},
+        "instant": format_time(board.instant) if board.instant is not None else None,
+        "before": list(board.before),
         "reigns": [
             [
                 r.model,
@@ -45,6 +56,8 @@ def _dump_board(board: Board) -> dict[str, Any]:
 
 
 def _load_board(dumped: dict[str, Any]) -> Board:
+    listed = {method: _time(t) for method, t in dumped.get("listed", {}).items()}
+    instant = dumped.get("instant")
     return Board(
         first_method=dumped["first_method"],
         changed_method=dumped["changed_method"],
@@ -57,6 +70,9 @@ def _load_board(dumped: dict[str, Any]) -> Board:
             Reign(model, _time(start), _time(end) if end is not None else None, tuple(co))
             for model, start, end, co in dumped["reigns"]
         ],
+        listed=listed,
+        instant=_time(instant) if instant else None,
+        before=tuple(dumped.get("before", ())),
     )
 
 
@@ -95,5 +111,5 @@ def load(dumped: dict[str, Any]) -> CrownState:
     race.eligible = {
         model for model in {*facts, *race.repos} if weights.allowed(race.status(model), race.rule)
     }
-    timeline = [(_time(entry[0]), *entry[1:]) for entry in dumped["timeline"]]
+    timeline = [_load_entry(entry) for entry in dumped["timeline"]]
     return CrownState(timeline=timeline, race=race)

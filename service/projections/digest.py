@@ -17,7 +17,7 @@ from typing import Any
 
 from service.chain import canonical_json
 from service.events import Foldable
-from service.projections import catalog, crown, crown_codec, places, standings
+from service.projections import catalog, crown, crown_codec, places, standings, standings_codec
 
 States = dict[str, Any]
 Handler = Callable[[Any, Foldable], Any]
@@ -46,7 +46,7 @@ Codec = tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Any], Callable[[A
 #: Per fold: ``(dump, load, copy)``.
 CODECS: dict[str, Codec] = {
     "catalog": (catalog.dump, catalog.load, catalog.copy),
-    "standings": (standings.dump, standings.load, standings.copy),
+    "standings": (standings_codec.dump, standings_codec.load, standings_codec.copy),
     "crown": (crown_codec.dump, crown_codec.load, crown.copy),
     "places": (places.dump, places.load, places.copy),
 }

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from service.projections import catalog, crown_codec, places, standings
+from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import States, load_all
 
 #: The longest window a view counts mentions over (places: mentions_30d).
@@ -26,7 +26,7 @@ def light_dump(states: States, cutoff: datetime) -> dict[str, Any]:
     """The light form of ``states``; mentions before ``cutoff`` are left out."""
     return {
         "catalog": catalog.dump(states["catalog"]),
-        "standings": standings.dump(states["standings"]),
+        "standings": standings_codec.dump(states["standings"]),
         "crown": crown_codec.dump(states["crown"], tail=1),
         "places": places.dump(states["places"], since=cutoff),
     }

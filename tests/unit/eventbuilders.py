@@ -132,9 +132,11 @@ class Log:
         when: datetime | str,
         method: str = "v1",
         ci: tuple[float, float] | None = None,
+        complete: bool = False,
         **fields: Any,
     ) -> StoredEvent:
-        """One leaderboard row as of the snapshot time ``when``."""
+        """One leaderboard row as of ``when``: by itself a partial report (``complete: false``,
+        it removes no other model); ``snapshot`` writes the rows of a complete snapshot."""
         moment = at(when) if isinstance(when, str) else when
         data = {
             "model": model,
@@ -147,13 +149,28 @@ class Log:
         }
         if ci is not None:
             data["ci_low"], data["ci_high"] = ci
+        if not complete:
+            data["complete"] = False
         return self.append("ScoreReported", f"leaderboard:{board}", data, moment, board)
 
     def snapshot(
-        self, board: str, when: str, rows: Mapping[str, float], method: str = "v1"
+        self, board: str, when: datetime | str, rows: Mapping[str, float], method: str = "v1"
     ) -> list[StoredEvent]:
-        """A whole leaderboard snapshot: one score per model, all as of ``when``."""
-        return [self.score(board, model, value, when, method) for model, value in rows.items()]
+        """A complete leaderboard snapshot: one score per model, all as of ``when``; a model
+        it does not list is off the board from ``when``."""
+        return [
+            self.score(board, model, value, when, method, complete=True)
+            for model, value in rows.items()
+        ]
+
+    def withdrawn(
+        self, board: str, model: str, value: float, when: datetime | str, method: str = "v1"
+    ) -> StoredEvent:
+        """A complete snapshot as of ``when`` no longer lists ``model`` (last valued ``value``)."""
+        moment = at(when) if isinstance(when, str) else when
+        data = {"model": model, "leaderboard": board, "method": method, "value": value,
+                "as_of": format_time(moment)}  # fmt: skip
+        return self.append("ScoreWithdrawn", f"model:{model}", data, moment, board)
 
 
 #: The mid-2025 cast: lab slug -> (name, city, country); model slug -> (name, lab, release).
@@ -196,7 +213,14 @@ BOARD = "lmarena-text"
 JUN_17 = {"deepseek-r1-0528": 1421, "minimax-m1": 1373, "gemini-2.5-pro": 1460}
 JUL_18 = {"kimi-k2": 1425, "deepseek-r1-0528": 1424, "minimax-m1": 1374, "gemini-2.5-pro": 1458}
 AUG_02 = {"qwen3-235b-a22b-instruct-2507": 1433, "kimi-k2": 1426, "deepseek-r1-0528": 1424}
-AUG_15 = {"glm-4.5": 1438, "qwen3-235b-a22b-instruct-2507": 1433, "gemini-2.5-pro": 1457}
+AUG_15 = {
+    "glm-4.5": 1438,
+    "qwen3-235b-a22b-instruct-2507": 1433,
+    "gemini-2.5-pro": 1457,
+    "kimi-k2": 1426,
+    "deepseek-r1-0528": 1424,
+    "minimax-m1": 1374,
+}
 
 
 def race_log() -> Log:

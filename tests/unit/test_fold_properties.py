@@ -1,8 +1,9 @@
 """Properties of the folds over random event sequences (Hypothesis).
 
 The sequences are small but dense: few models, two boards, two methods, scores in a narrow
-band (so ties and CI overlaps are common), licenses flipping, and occurred_at independent of
-the append order (so backfills are common).
+band (so ties and CI overlaps are common), licenses flipping, complete snapshots (models leave
+and come back) beside partial rows and withdrawals, and occurred_at independent of the append
+order (so backfills are common).
 """
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ ops = st.one_of(
                 "hint": st.sampled_from([None, None, "Apache-2.0", "Proprietary"]),
             }
         ),
+    ),
+    st.tuples(
+        st.just("snapshot"),
+        st.fixed_dictionaries(
+            {
+                "board": st.sampled_from(BOARDS),
+                "method": st.sampled_from(["m1", "m1", "m2"]),
+                "rows": st.dictionaries(model, st.integers(1395, 1400), min_size=1, max_size=4),
+            }
+        ),
+    ),
+    st.tuples(
+        st.just("withdraw"),
+        st.fixed_dictionaries({"board": st.sampled_from(BOARDS), "model": model}),
     ),
     st.tuples(
         st.just("method"),
@@ -85,6 +100,10 @@ def _append(log: Log, op: tuple[str, dict[str, Any]], when: datetime) -> None:
         spread = p["spread"]
         ci = None if spread is None else (p["value"] - spread, p["value"] + spread)
         log.score(p["board"], p["model"], p["value"], when, p["method"], ci=ci, **fields)
+    elif kind == "snapshot":
+        log.snapshot(p["board"], when, p["rows"], p["method"])
+    elif kind == "withdraw":
+        log.withdrawn(p["board"], p["model"], 1397, when)
     elif kind == "method":
         log.method_changed(p["board"], p["method"], when.isoformat())
     elif kind in ("release", "license"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.projections import standings
+from service.projections import standings, standings_codec
 from service.projections.digest import fold_all
 from tests.unit.eventbuilders import Log, cast
 
@@ -21,9 +21,12 @@ def ranking(result: dict[str, Any]) -> list[tuple[int, str, float]]:
 
 
 def test_rows_are_ranked_by_score_with_lab_city_and_open_weights() -> None:
-    """Given one snapshot, rows come best first with their lab, city and weights."""
+    """Given one snapshot, rows come best first with their lab, city, weights, and the
+    board's interval and votes where it published them (null where it did not)."""
     log = cast(Log())
-    log.snapshot(BOARD, "2025-08-15", {"glm-4.5": 1438, "kimi-k2": 1426, "gemini-2.5-pro": 1457})
+    log.score(BOARD, "gemini-2.5-pro", 1457, "2025-08-15", ci=(1453.5, 1460.5), votes=32880,
+              complete=True)  # fmt: skip
+    log.snapshot(BOARD, "2025-08-15", {"glm-4.5": 1438, "kimi-k2": 1426})
     result = view(log)
     assert result["leaderboard"] == BOARD
     assert result["method"] == "v1"
@@ -33,11 +36,15 @@ def test_rows_are_ranked_by_score_with_lab_city_and_open_weights() -> None:
         "lab": "google",
         "city": "London",
         "score": 1457,
+        "ci_low": 1453.5,
+        "ci_high": 1460.5,
+        "votes": 32880,
         "open_weights": False,
         "weights": "closed",
         "board_rank": None,
     }
     assert ranking(result)[1:] == [(2, "glm-4.5", 1438), (3, "kimi-k2", 1426)]
+    assert (result["rows"][1]["ci_low"], result["rows"][1]["votes"]) == (None, None)
 
 
 def test_latest_score_per_model_wins_by_occurred_at() -> None:
@@ -113,10 +120,10 @@ def test_copy_is_a_snapshot() -> None:
     log = cast(Log())
     log.score(BOARD, "kimi-k2", 1425, "2025-07-18")
     state = fold_all(log.events)["standings"]
-    kept = standings.copy(state)
+    kept = standings_codec.copy(state)
     log.score(BOARD, "glm-4.5", 1438, "2025-08-15")
     standings.apply(state, log.events[-1])
-    assert standings.dump(kept) != standings.dump(state)
+    assert standings_codec.dump(kept) != standings_codec.dump(state)
     assert list(standings.ranks(kept, BOARD)) == ["kimi-k2"]
 
 
@@ -126,4 +133,5 @@ def test_dump_load_round_trip() -> None:
     log.snapshot(BOARD, "2025-07-18", {"kimi-k2": 1425, "deepseek-r1-0528": 1424})
     log.method_changed(BOARD, "v2", "2025-07-23", previous="v1")
     state = fold_all(log.events)["standings"]
-    assert standings.dump(standings.load(standings.dump(state))) == standings.dump(state)
+    dumped = standings_codec.dump(state)
+    assert standings_codec.dump(standings_codec.load(dumped)) == dumped

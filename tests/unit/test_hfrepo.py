@@ -156,7 +156,8 @@ def test_a_card_calls_its_model_by_the_repositorys_name() -> None:
     fields = {"repo": "moonshotai/Kimi-K2-Thinking", "models": ["kimi-k2-thinking-turbo"]}
     card = Observation("hf-card:moonshotai/Kimi-K2-Thinking", "s", "model-card", text=text,
                        fields=fields)  # fmt: skip
-    sizes = {(f.model, f.field): f.value for f in model_card_facts(card, known) if f.field != "mention"}
+    facts = model_card_facts(card, known)
+    sizes = {(f.model, f.field): f.value for f in facts if f.field != "mention"}
     assert sizes == {
         ("kimi-k2-thinking-turbo", "params_total"): 10**12,
         ("kimi-k2-thinking-turbo", "params_active"): 32 * 10**9,

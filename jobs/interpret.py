@@ -84,7 +84,7 @@ def learned_labs(catalog: CatalogState, config: Catalog) -> list[Lab]:
     ]
 
 
-def _card_facts(observation: Observation, names: NameResolver) -> list[Fact]:
+def model_card_facts(observation: Observation, names: NameResolver) -> list[Fact]:
     """What a model card states: it is about its repository's model, which the card calls by
     the repository's name ("Kimi-K2-Thinking" for the board key kimi-k2-thinking-turbo)."""
     subjects = [str(model) for model in observation.fields.get("models") or ()]
@@ -127,7 +127,7 @@ class FactInterpreter:
                 text = f"{observation.title or ''}\n{observation.text}"
                 facts = extract(text, names, topic=topic)
             elif observation.kind == "model-card":
-                facts = _card_facts(observation, names)
+                facts = model_card_facts(observation, names)
             methods, around = boards.around(observation)
             events.extend(
                 decide(

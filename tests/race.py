@@ -36,7 +36,9 @@ class Clock:
         self.now = parse_time(text)
 
 
-def catalog() -> list[NewEvent]:
+def catalog(evidence: bool = True) -> list[NewEvent]:
+    """The labs and models, the open ones' licence claims and (with ``evidence``) their
+    verified weights repositories."""
     origin = Provenance("catalog", "catalog.toml")
     events = [
         NewEvent(f"lab:{slug}", "LabRegistered",
@@ -55,6 +57,8 @@ def catalog() -> list[NewEvent]:
                   "evidence": f"{slug} is under {license_}"}, EPOCH, origin, f"license:{slug}")
         for slug, license_ in OPEN.items()
     ]  # fmt: skip
+    if not evidence:
+        return events
     # The evidence that makes their weights open (a licence is only a claim): a verified
     # repository, undated here so the synthetic story's dates stay free.
     events += [

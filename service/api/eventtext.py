@@ -63,7 +63,30 @@ def _downloads(data: dict[str, Any]) -> str:
     return f"{_count(data.get('downloads'))} downloads{likes}"
 
 
+def _placed(data: dict[str, Any]) -> str:
+    how = (
+        f"organization {data['organization']}"
+        if data.get("by") == "organization" and data.get("organization")
+        else f"name pattern {data['pattern']}"
+        if data.get("pattern")
+        else str(data.get("by"))
+    )
+    return f"placed in lab {data.get('lab')} (by {how})"
+
+
+def _linked(data: dict[str, Any]) -> str:
+    return f"linked to repository {data.get('repo')} (a candidate, not yet verified)"
+
+
+def _verified(data: dict[str, Any]) -> str:
+    created = f", created {str(data['created_at'])[:10]}" if data.get("created_at") else ""
+    return f"weights repository {data.get('repo')} verified{created}: open weights"
+
+
 DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
+    "ModelPlaced": _placed,
+    "ModelRepoLinked": _linked,
+    "WeightsRepoVerified": _verified,
     "ModelRegistered": _registered,
     "ModelReleased": _released,
     "ModelSpecReported": _spec,

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from service.projections import crown, digest, places, standings, timeaxis
 from service.projections.catalog_view import lab_view, model_view
 from service.projections.digest import digests, fold_all
+from service.projections.weights import allowed
 from tests.unit.eventbuilders import Log
 
 MODELS = ("a-1", "b-2", "c-3", "d-4")
@@ -29,6 +30,7 @@ END = START + timedelta(days=90)
 model = st.sampled_from(MODELS)
 confidence = st.sampled_from([None, 0.5, 0.9])
 license_name = st.sampled_from(["Apache-2.0", "MIT", "Proprietary", "proprietary"])
+RULES = ["open", "open", "claimed"]
 
 ops = st.one_of(
     st.tuples(
@@ -66,8 +68,17 @@ ops = st.one_of(
     ),
     st.tuples(
         st.just("release"),
-        st.fixed_dictionaries({"model": model, "license": license_name, "confidence": confidence}),
+        st.fixed_dictionaries(
+            {
+                "model": model,
+                "license": license_name,
+                "confidence": confidence,
+                "repo": st.booleans(),
+            }
+        ),
     ),
+    st.tuples(st.just("verified"), st.fixed_dictionaries({"model": model})),
+    st.tuples(st.just("rule"), st.fixed_dictionaries({"weights": st.sampled_from(RULES)})),
     st.tuples(
         st.just("license"),
         st.fixed_dictionaries({"model": model, "license": license_name, "confidence": confidence}),
@@ -109,9 +120,16 @@ def _append(log: Log, op: tuple[str, dict[str, Any]], when: datetime) -> None:
     elif kind in ("release", "license"):
         extra = {} if p["confidence"] is None else {"confidence": p["confidence"]}
         if kind == "release":
+            if p["repo"]:  # a listing entry: the weights repository is evidence
+                extra["repo"] = f"org/{p['model']}"
             log.released(p["model"], day, when.isoformat(), license=p["license"], **extra)
         else:
             log.license_changed(p["model"], p["license"], when.isoformat(), **extra)
+    elif kind == "verified":
+        data = {"model": p["model"], "repo": f"org/{p['model']}-v"}
+        log.append("WeightsRepoVerified", f"model:{p['model']}", data, when)
+    elif kind == "rule":
+        log.append("CrownRuleChanged", "crown:rule", {"weights": p["weights"]}, when)
     elif kind == "mention":
         log.mention(p["model"], when)
     elif kind == "downloads":
@@ -239,11 +257,13 @@ def test_what_users_see_does_not_depend_on_arrival_order(op_list: Any, rnd: Any)
 @settings(max_examples=150, deadline=None)
 @given(batches)
 def test_crown_holder_is_the_best_open_row_of_the_standings(groups: Any) -> None:
-    """Two folds, one answer: the holder is the first open-weights row of the board."""
+    """Two folds, one answer: the holder is the first row whose weights status the crown rule
+    allows (``open``, or ``open``/``claimed`` under the claimed rule)."""
     states = fold_all(build(groups).events)
+    rule = states["crown"].race.rule
     for board in BOARDS:
         rows = standings.standings_view(states["standings"], states["catalog"], board)["rows"]
-        best = next((row["model"] for row in rows if row["open_weights"] is True), None)
+        best = next((row["model"] for row in rows if allowed(row["weights"], rule)), None)
         holder = crown.crown_view(states["crown"], states["catalog"], board, END)["holder"]
         assert (holder and holder["model"]) == best
 

@@ -154,3 +154,18 @@ def test_the_rule_survives_dump_and_load_and_digests_match_a_fresh_fold() -> Non
     reloaded = load_all(dump_all(incremental))
     assert crown_view(reloaded) == crown_view(incremental)
     assert reloaded["crown"].race.rule == "claimed"
+
+
+def test_the_model_page_history_says_what_placed_linked_and_verified_a_model() -> None:
+    """One readable line per new event type (the dashboard's history table)."""
+    from service.api.eventtext import describe
+
+    family = {"model": "m", "lab": "xai", "by": "family", "pattern": "grok-*"}
+    assert describe("ModelPlaced", family) == "placed in lab xai (by name pattern grok-*)"
+    placed = {"model": "m", "lab": "zhipu", "by": "organization", "organization": "Z.ai"}
+    assert describe("ModelPlaced", placed) == "placed in lab zhipu (by organization Z.ai)"
+    assert "candidate" in describe("ModelRepoLinked", {"model": "m", "repo": "o/r"})
+    verified = {"model": "m", "repo": "o/r", "created_at": "2025-11-06T00:00:00Z"}
+    assert describe("WeightsRepoVerified", verified) == (
+        "weights repository o/r verified, created 2025-11-06: open weights"
+    )

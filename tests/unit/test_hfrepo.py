@@ -139,3 +139,26 @@ def test_targets_follow_the_log_verifications_first_and_cards_once() -> None:
         source_of(t, HF).id: SourceState(source_of(t, HF).id, last_success_at=NOW) for t in wanted
     }
     assert [s.kind for s in pending(wanted, HF, done)] == ["hf-repo"]
+
+
+def test_a_card_calls_its_model_by_the_repositorys_name() -> None:
+    """The board key kimi-k2-thinking-turbo, the card "Kimi K2 Thinking": the card's figures go
+    to the key's model, not to Kimi K2, whose name is a prefix of the card's."""
+    from jobs.catalog import ModelEntry
+    from jobs.interpret import model_card_facts
+    from jobs.observation import Observation
+
+    known = names().with_models([ModelEntry("kimi-k2-thinking-turbo", "Kimi-K2-Thinking (turbo)")])
+    text = (
+        "# Kimi K2 Thinking\n\nKimi K2 Thinking is a thinking agent built on Kimi K2. It has "
+        "1 trillion total parameters and 32 billion activated parameters."
+    )
+    fields = {"repo": "moonshotai/Kimi-K2-Thinking", "models": ["kimi-k2-thinking-turbo"]}
+    card = Observation("hf-card:moonshotai/Kimi-K2-Thinking", "s", "model-card", text=text,
+                       fields=fields)  # fmt: skip
+    facts = model_card_facts(card, known)
+    sizes = {(f.model, f.field): f.value for f in facts if f.field != "mention"}
+    assert sizes == {
+        ("kimi-k2-thinking-turbo", "params_total"): 10**12,
+        ("kimi-k2-thinking-turbo", "params_active"): 32 * 10**9,
+    }

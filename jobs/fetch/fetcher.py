@@ -232,7 +232,7 @@ class Fetcher:
         )
         encoding = response.headers.get("content-encoding", "")
         declared = response.headers.get("content-length", "")
-        if not encoding and declared.isdigit() and int(declared) > limit:
+        if not encoding and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise FetchError(too_large, status=response.status_code)
         try:
             inflater = Inflater(encoding, limit)

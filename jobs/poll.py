@@ -14,6 +14,7 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from jobs import metrics
 from jobs.fetch.fetcher import FetchError
@@ -34,6 +35,8 @@ from service.projections.items import known_items
 from service.store import EventStore
 
 log = structlog.get_logger("crownlog.poll")
+#: Driver errors that mean the database, not the source, failed (server down or restarting).
+DATABASE_DOWN = (OperationalError, InterfaceError)
 RECOUNTED = frozenset({"hf-model"})
 
 
@@ -46,7 +49,7 @@ class PollOutcome:
     """What one poll did, for the summary table, the log line and the metrics."""
 
     source_id: str
-    status: str  # ok | not_modified | error | busy | not_due
+    status: str  # ok | not_modified | error | busy | not_due | unavailable (the database)
     items: int = 0
     appended: int = 0
     bytes: int = 0
@@ -90,6 +93,13 @@ class Poller:
                 if not claimed:
                     return PollOutcome(source.id, "busy")
                 outcome = self._poll_claimed(source, only_if_due, started)
+        except DATABASE_DOWN as exc:
+            # Not the source's fault: nothing is recorded against it, the next run retries.
+            metrics.DATABASE_UNAVAILABLE.inc()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            log.warning("poll skipped: database unavailable", source=source.id,
+                        error=reason[0] if reason else repr(exc))  # fmt: skip
+            return PollOutcome(source.id, "unavailable", error="database unavailable")
         finally:
             structlog.contextvars.unbind_contextvars("source_id")
         if outcome.status not in ("busy", "not_due"):
@@ -106,6 +116,8 @@ class Poller:
             return self._fetch_and_store(source, state, now, started)
         except SourceError as exc:
             return self._fail(source, state, now, started, str(exc), exc)
+        except DATABASE_DOWN:
+            raise
         except Exception as exc:  # a bug in one adapter must not stop the worker
             log.exception("poll crashed", source=source.id)
             return self._fail(source, state, now, started, f"internal error: {exc!r}", exc)

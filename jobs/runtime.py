@@ -15,6 +15,7 @@ from jobs.schedule.sourcefile import SourceConfig
 from jobs.schedule.sourceload import load_sources
 from service.bootstrap import Services
 from service.bundled import config_dir
+from service.settings import Settings
 
 #: Derived fetches are small documents (an API entry, a README): a tighter cap, and no retries
 #: within the fetch (a failure is retried later by the target's own backoff).
@@ -69,11 +70,16 @@ def build_ingestion(services: Services, workers: int = 2, demo: bool = False) ->
 
 
 def sources_path(services: Services, demo: bool = False) -> Path:
+    """The sources file of ``services``' settings (``sources_file``)."""
+    return sources_file(services.settings, demo)
+
+
+def sources_file(settings: Settings, demo: bool = False) -> Path:
     """The sources file: the settings' one; with ``demo`` the demo beside it, else the one
     crownlog ships with (an installed crownlog has no config folder of its own)."""
     if not demo:
-        return services.settings.sources
-    beside = services.settings.sources.parent / "demo" / "sources.toml"
+        return settings.sources
+    beside = settings.sources.parent / "demo" / "sources.toml"
     return beside if beside.is_file() else config_dir() / "demo" / "sources.toml"
 
 

@@ -8,8 +8,9 @@ from sqlalchemy.engine import Engine
 
 from service import migrate
 from service.clock import Clock, utcnow
-from service.db import create_engine
-from service.errors import SchemaError
+from service.db import create_engine, normalize_url
+from service.dbfiles import check_location
+from service.errors import DatabaseUnavailable
 from service.projections.items import ItemIndex
 from service.projections.persist import ProjectionWriter
 from service.projections.scoreindex import ScoreIndex
@@ -39,6 +40,7 @@ class Services:
 
 def build(settings: Settings, clock: Clock = utcnow) -> Services:
     """Connect to the database named by ``settings`` (no schema check; see ``ensure_schema``)."""
+    check_location(normalize_url(settings.database_url), settings.data_dir)
     engine = create_engine(settings.database_url)
     store = EventStore(engine, clock=clock, projectors=projectors())
     reads = ReadModel(engine, settings.crown.leaderboard, clock)
@@ -54,7 +56,7 @@ def ensure_schema(engine: Engine, upgrade_empty: bool = True) -> None:
     if current is None and upgrade_empty:
         migrate.upgrade(engine)
         return
-    raise SchemaError(
+    raise DatabaseUnavailable(
         f"the database is at migration {current or 'none'}, this crownlog needs {head}: "
         "run `crownlog db upgrade` first"
     )

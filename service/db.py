@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -57,9 +56,7 @@ def create_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
-    database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    # The file's folder is checked (and the default data_dir created) by service.dbfiles.
     engine = sa.create_engine(
         url,
         json_serializer=_json_dumps,

@@ -1,19 +1,21 @@
 """The small tree of errors crownlog raises on purpose.
 
-Each maps to one CLI exit code (``service.cli``) and one HTTP status (``service.api``).
+Each maps to one CLI exit code (``service.cli.exits``) and one HTTP status
+(``service.api.errors``), each mapping in one place.
 """
 
 
 class CrownlogError(Exception):
     """Base of every error crownlog raises deliberately; the message is for a human."""
 
-    exit_code = 1
-
 
 class ConfigError(CrownlogError):
     """Settings or a config file are invalid; the message names the key and the file."""
 
-    exit_code = 2
+
+class DatabaseUnavailable(CrownlogError):
+    """The database cannot be used: unreachable, read-only, or not at this crownlog's
+    migration. Nothing was written; the message says what to do."""
 
 
 class ConcurrencyError(CrownlogError):
@@ -29,7 +31,7 @@ class IntegrityError(CrownlogError):
 
 
 class SchemaError(CrownlogError):
-    """The database is not at the migration head, or an event payload is malformed."""
+    """An event payload is malformed (or of a type or schema this code does not know)."""
 
 
 class SourceError(CrownlogError):

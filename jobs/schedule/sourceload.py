@@ -71,6 +71,7 @@ def load_sources(path: Path) -> list[SourceConfig]:
         parsed = SourcesFile.model_validate(document)
     except ValidationError as exc:
         problems = [_problem(error, document, text) for error in exc.errors()]
+        problems.sort(key=lambda problem: problem.line or 0)
         raise SourceFileError(path, problems) from None
     folder = path.resolve().parent
     return [entry.config(folder) for entry in parsed.source]
@@ -112,16 +113,27 @@ def _line_of(loc: tuple[Any, ...], text: str) -> int | None:
                 (n for n in range(start + 1, len(lines)) if _ends_source(lines[n])), len(lines)
             )
             if len(loc) >= 3:
-                key = re.escape(str(loc[2]))
-                pattern = re.compile(rf"^\s*(({key}\s*=)|(\[\s*source\.{key}\s*\]))")
-                for n in range(start, end):
-                    if pattern.match(lines[n]):
-                        return n + 1
+                found = _key_line(lines, start, end, str(loc[2]))
+                if found is not None and len(loc) >= 4 and _TABLE_HEADER.match(lines[found]):
+                    # A [source.columns] sub-table: the line of its own key, if written there.
+                    sub_end = next(
+                        (n for n in range(found + 1, end) if _TABLE_HEADER.match(lines[n])), end
+                    )
+                    return (_key_line(lines, found + 1, sub_end, str(loc[3])) or found) + 1
+                if found is not None:
+                    return found + 1
             return start + 1
     if loc:
         pattern = re.compile(rf"^\s*{re.escape(str(loc[0]))}\s*=")
         return next((n + 1 for n, line in enumerate(lines) if pattern.match(line)), None)
     return None
+
+
+def _key_line(lines: list[str], start: int, end: int, key: str) -> int | None:
+    """The index of ``key = …`` or of the ``[source.key]`` header between start and end."""
+    name = re.escape(key)
+    pattern = re.compile(rf"^\s*(({name}\s*=)|(\[\s*source\.{name}\s*\]))")
+    return next((n for n in range(start, end) if pattern.match(lines[n])), None)
 
 
 def _ends_source(line: str) -> bool:

@@ -13,7 +13,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from service.errors import ConcurrencyError, ConfigError, CrownlogError, SchemaError
+from service.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CrownlogError,
+    DatabaseUnavailable,
+    SchemaError,
+)
 from service.timepoint import BadTimeError
 
 log = structlog.get_logger("crownlog.api")
@@ -22,6 +28,7 @@ _STATUS: dict[type[CrownlogError], int] = {
     BadTimeError: 422,
     ConcurrencyError: 409,
     SchemaError: 503,
+    DatabaseUnavailable: 503,
     ConfigError: 500,
 }
 _CODES = {

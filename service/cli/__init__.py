@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -12,6 +11,7 @@ from service.cli import (
     audit,
     db,
     events,
+    exits,
     follow,
     notify,
     ops,
@@ -22,7 +22,6 @@ from service.cli import (
     worker,
 )
 from service.cli.context import CliContext
-from service.errors import CrownlogError
 
 app = typer.Typer(
     name="crownlog",
@@ -65,9 +64,6 @@ def _global(
 
 
 def main() -> None:
-    """Entry point of the console script: crownlog errors become a message and an exit code."""
-    try:
-        app()
-    except CrownlogError as exc:
-        print(f"crownlog: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    """Entry point of the console script: every failure becomes one line and an exit code
+    (``service.cli.exits``)."""
+    exits.run(app, CliContext.database_url_in_use)

@@ -14,10 +14,20 @@ from service.settings import Settings, load_settings
 class CliContext:
     """Lazily loads settings and builds services for one command invocation."""
 
+    #: The context of the command running in this process (for error messages at the edge).
+    current: CliContext | None = None
+
     def __init__(self, config: Path | None) -> None:
         self._config = config
         self._settings: Settings | None = None
         self._services: Services | None = None
+        CliContext.current = self
+
+    @staticmethod
+    def database_url_in_use() -> str:
+        """The database URL of the running command, once its settings were loaded."""
+        current = CliContext.current
+        return current._settings.database_url if current and current._settings else ""
 
     @property
     def settings(self) -> Settings:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from service.cli.context import context
 from service.clock import format_time
+from service.errors import DatabaseUnavailable
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +30,9 @@ def poll(
         True, "--derived/--no-derived", help="Then run the due Hugging Face fetches ([hf])."
     ),
 ) -> None:
-    """Poll sources once now and print what each appended (then the derived fetches)."""
+    """Poll sources once now and print what each appended (then the derived fetches).
+
+    Exits 1 if any poll failed (the table names each), 3 if the database stopped answering."""
     from jobs.runtime import build_ingestion, enabled_sources, sources_path
 
     services = context(ctx).services(upgrade_empty=True)
@@ -70,6 +73,10 @@ def poll(
         typer.echo(
             f"{len(configured)} sources polled{fetched}, {total} events appended, {failed} failed"
         )
+    if any(o.status == "unavailable" for o in outcomes):
+        raise DatabaseUnavailable("the database stopped answering during the polls; run again")
+    if any(o.status == "error" for o in outcomes):
+        raise typer.Exit(1)
 
 
 def _outcome_dict(outcome: object) -> dict[str, object]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from service.bootstrap import Services
+from service.settings import Settings
 
 if TYPE_CHECKING:
     from jobs.schedule.scheduler import PollScheduler
@@ -20,12 +21,13 @@ if TYPE_CHECKING:
 log = structlog.get_logger("crownlog")
 
 
-def read_sources(services: Services, demo: bool) -> SourceSet:
-    """The sources file, read once: a broken file stops start-up (``SourceFileError``, exit 4)."""
-    from jobs.runtime import sources_path
+def read_sources(settings: Settings, demo: bool) -> SourceSet:
+    """The sources file, read once, before the database is touched: a broken file stops
+    start-up (``SourceFileError``, exit 4)."""
+    from jobs.runtime import sources_file
     from jobs.schedule.sourceset import SourceSet
 
-    sources = SourceSet(sources_path(services, demo))
+    sources = SourceSet(sources_file(settings, demo))
     sources.load()
     return sources
 

@@ -39,9 +39,9 @@ def worker(
     """Poll sources on schedule (no API). Several may share one PostgreSQL database."""
     import jobs.metrics  # noqa: F401  (registers the poll metrics the listener exports)
 
+    sources = read_sources(context(ctx).settings, demo)
     services = context(ctx).services()
     settings = services.settings.worker
-    sources = read_sources(services, demo)
     polling = start_polling(services, sources, demo)
     port = metrics_port if metrics_port is not None else settings.metrics_port
     probes = None

@@ -74,7 +74,7 @@ class Fetcher:
         end = started + self.settings.total_deadline
         end = min(end, deadline) if deadline is not None else end
         if remote:
-            url = self.policy.follow(url, url, "a link")
+            self.policy.check_scheme(url, "a link")
         elif urlsplit(url).scheme == "file":
             return self._read_file(url, last_modified, started)
         headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"}

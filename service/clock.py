@@ -37,4 +37,7 @@ def parse_time(text: str) -> datetime:
         raise ValueError(
             f"not an ISO 8601 time: {text!r} (expected e.g. 2025-07-11 or 2025-07-11T08:00:00Z)"
         ) from None
-    return to_utc(moment)
+    try:
+        return to_utc(moment)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        raise ValueError(f"{text!r} falls outside the calendar (years 1 to 9999) in UTC") from None

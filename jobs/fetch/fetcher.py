@@ -74,7 +74,7 @@ class Fetcher:
         end = started + self.settings.total_deadline
         end = min(end, deadline) if deadline is not None else end
         if remote:
-            url = self.policy.follow(url, url, "a link")
+            self.policy.check_scheme(url, "a link")
         elif urlsplit(url).scheme == "file":
             return self._read_file(url, last_modified, started)
         headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"}
@@ -232,7 +232,7 @@ class Fetcher:
         )
         encoding = response.headers.get("content-encoding", "")
         declared = response.headers.get("content-length", "")
-        if not encoding and declared.isdigit() and int(declared) > limit:
+        if not encoding and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise FetchError(too_large, status=response.status_code)
         try:
             inflater = Inflater(encoding, limit)

@@ -33,7 +33,7 @@ def retry_after(value: str | None, cap: float) -> float | None:
     if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit() and len(value) < 12:
+    if value.isascii() and value.isdigit() and len(value) < 12:  # never "²" (isdigit, no int)
         seconds = float(value)
     else:
         try:

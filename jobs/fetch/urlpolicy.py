@@ -79,14 +79,16 @@ class UrlPolicy:
         if link is None or not link.strip():
             raise UrlRefused(f"{what} from {shown(base)} names no URL — check the source url")
         target = urljoin(base, link.strip())
-        scheme = urlsplit(target).scheme.lower()
-        if scheme not in WEB_SCHEMES:
-            # The scheme only: a file: URL's path is nobody's business but the server's.
-            named = f"a {scheme}: URL" if scheme else "a URL without a scheme"
-            raise UrlRefused(
-                f"{what} from {shown(base)} points at {named}; only http(s) is followed"
-            )
+        self.check_scheme(target, f"{what} from {shown(base)}")
         return target
+
+    def check_scheme(self, url: str, what: str) -> None:
+        """Raise ``UrlRefused`` unless ``url`` is http(s); the message names the scheme only
+        (a file: URL's path is nobody's business but the server's)."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in WEB_SCHEMES:
+            named = f"a {scheme}: URL" if scheme else "a URL without a scheme"
+            raise UrlRefused(f"{what} points at {named}; only http(s) is followed")
 
     def address_for(self, url: str, what: str) -> str | None:
         """The checked IP address to connect to for ``url``; None when private hosts are

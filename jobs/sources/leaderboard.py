@@ -128,7 +128,9 @@ def _at_path(document: Any, path: str) -> Any:
     for key in filter(None, path.split(".")):
         if isinstance(document, dict):
             document = document.get(key)
-        elif isinstance(document, list) and key.isdigit() and int(key) < len(document):
+        elif isinstance(document, list) and key.isascii() and key.isdigit():
+            if int(key) >= len(document):
+                return None
             document = document[int(key)]
         else:
             return None

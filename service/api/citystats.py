@@ -33,19 +33,23 @@ def month_of(moment: datetime) -> Month:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
+#: Where the calendar ends: the "next month" of December 9999 (datetime has no year 10000).
+END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+
+
 def _next_month(moment: datetime) -> datetime:
+    """The first instant of the month after ``moment``'s, or ``END_OF_TIME`` after 9999-12."""
+    if moment.year == END_OF_TIME.year and moment.month == 12:
+        return END_OF_TIME
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
     return datetime(year, month, 1, tzinfo=UTC)
 
 
 def months_between(start: datetime, end: datetime, most: int = 24) -> list[Month]:
-    """The months from ``start``'s to ``end``'s (the last ``most`` of them)."""
-    months: list[Month] = []
-    cursor = datetime(start.year, start.month, 1, tzinfo=UTC)
-    while cursor <= end:
-        months.append(month_of(cursor))
-        cursor = _next_month(cursor)
-    return months[-most:]
+    """The months from ``start``'s to ``end``'s (the last ``most`` of them), counted as
+    numbers so no date past the calendar's end is ever made (and ``most`` bounds the work)."""
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(max(first, last - most + 1), last + 1)]
 
 
 def crown_days_by_month(reigns: Iterable[dict[str, Any]], now: datetime) -> Monthly:

@@ -99,7 +99,8 @@ def live_routes(api: ApiContext) -> APIRouter:
         start = after
         if last_event_id is not None and last_event_id.strip():
             text = last_event_id.strip()
-            if not text.isdigit() or int(text) > MAX_POSITION:
+            # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_POSITION:
                 raise BadParameter(f"Last-Event-ID: not a log position: {text[:40]!r}")
             start = int(text)
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

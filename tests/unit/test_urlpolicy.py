@@ -171,3 +171,12 @@ def test_a_pinned_request_keeps_the_host_header_and_tls_server_name() -> None:
     assert str(url6) == "http://[2606:4700:4700::1111]/"
     assert headers6 == {"Host": "public6.example"} and extensions6 == {}
     assert pinned("http://a.example/", {}, None) == ("http://a.example/", {}, {})
+
+
+def test_a_remote_fetch_of_a_file_url_is_refused_without_its_path() -> None:
+    """``fetch(url, remote=True)`` never reads a file, and never names its path."""
+    from jobs.fetch.fetcher import Fetcher
+
+    with pytest.raises(UrlRefused, match="a link points at a file: URL") as caught:
+        Fetcher(policy=POLICY).fetch("file:///home/operator/secret.json", remote=True)
+    assert "secret" not in str(caught.value)

@@ -22,6 +22,7 @@ from jobs.itemevents import provenance
 from jobs.observation import Observation
 from jobs.schedule.sourcefile import SourceConfig
 from service.events import NewEvent
+from service.projections.authority import LAB
 from service.projections.catalog import Catalog as CatalogState
 from service.projections.catalog_view import fact
 from service.readmodel import ReadModel
@@ -52,8 +53,12 @@ def model_states(catalog: CatalogState) -> dict[str, ModelState]:
         values: dict[str, Any] = {name: _own_fact(fields, name) for name in _STATE_FIELDS}
         values["repo_links"] = tuple(values["repo_links"] or ())
         released = fact(fields, "released_at")
+        held = frozenset(name for name, entry in fields.items() if entry[0][0] == LAB)
         states[slug] = ModelState(
-            **values, released_at=released.date() if released else None, registered=True
+            **values,
+            released_at=released.date() if released else None,
+            registered=True,
+            lab_held=held,
         )
     return states
 

@@ -26,6 +26,7 @@ from jobs.schedule.claim import claim
 from jobs.schedule.sourcefile import SourceConfig
 from jobs.schedule.sourcestate import SourceState, after_failure, after_fetch
 from jobs.schedule.staterepo import load_state, save_state
+from jobs.sources.itemfilter import on_topic
 from service.clock import Clock, utcnow
 from service.db import WRITE
 from service.errors import SourceError
@@ -189,7 +190,9 @@ class Poller:
         observations: Sequence[Observation],
         now: datetime,
     ) -> list[StoredEvent]:
-        """Item events, then what the interpreters derive, appended in the caller's transaction."""
+        """Item events, then what the interpreters derive, appended in the caller's transaction.
+        Items off the source's ``filter`` are left out (``jobs.sources.itemfilter``)."""
+        observations = on_topic(source.filter, observations)
         known = known_items(conn, source.id)
         events = item_events(source, observations, known, now)
         # Items seen unchanged say nothing new, except listings whose counts move (downloads).

@@ -23,17 +23,18 @@ _COLUMNS = (
     "prev_hash, hash"
 )
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_HEAD = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-# Head, known keys and stream versions in one round trip, read after the log lock is held.
+_HEAD = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+# Head (with its recorded_at, so time never runs backwards), known keys and stream versions in
+# one round trip, read after the log lock is held.
 _SURVEY = {
-    "sqlite": f"SELECT 0, NULL, position, hash FROM ({_HEAD}) "
-    "UNION ALL SELECT 1, key, NULL, NULL FROM events "
+    "sqlite": f"SELECT 0, NULL, position, hash, recorded_at FROM ({_HEAD}) "
+    "UNION ALL SELECT 1, key, NULL, NULL, NULL FROM events "
     "WHERE key IN (SELECT value FROM json_each(?)) "
-    "UNION ALL SELECT 2, value, (SELECT max(version) FROM events WHERE stream = value), NULL "
-    "FROM json_each(?)",
-    "postgresql": f"SELECT 0, NULL, position, hash FROM ({_HEAD}) AS head "
-    "UNION ALL SELECT 1, key, NULL, NULL FROM events WHERE key = ANY(%s::text[]) "
-    "UNION ALL SELECT 2, s, (SELECT max(version) FROM events WHERE stream = s), NULL "
+    "UNION ALL SELECT 2, value, (SELECT max(version) FROM events WHERE stream = value), NULL, "
+    "NULL FROM json_each(?)",
+    "postgresql": f"SELECT 0, NULL, position, hash, recorded_at FROM ({_HEAD}) AS head "
+    "UNION ALL SELECT 1, key, NULL, NULL, NULL FROM events WHERE key = ANY(%s::text[]) "
+    "UNION ALL SELECT 2, s, (SELECT max(version) FROM events WHERE stream = s), NULL, NULL "
     "FROM unnest(%s::text[]) AS s",
 }
 
@@ -46,6 +47,8 @@ class Survey:
     prev_hash: str
     known_keys: set[str]
     versions: dict[str, int]
+    #: When the head was appended (None for an empty log): the next append is never earlier.
+    recorded_at: datetime | None = None
 
 
 def time_value(conn: Connection) -> Callable[[str, datetime], Any]:
@@ -68,6 +71,17 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
+def head_record(conn: Connection) -> tuple[int, str, datetime | None]:
+    """``(position, hash, recorded_at)`` of the last event; ``(0, GENESIS_HASH, None)`` if none."""
+    row = conn.exec_driver_sql(_HEAD).first()
+    return (int(row[0]), str(row[1]), stored_time(row[2])) if row else (0, GENESIS_HASH, None)
+
+
+def stored_time(value: Any) -> datetime:
+    """A time as the driver returns it (SQLite: the text ``time_value`` wrote) as aware UTC."""
+    return to_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
+
 def _survey_rows(conn: Connection, params: tuple[Any, Any], lock_key: int | None) -> list[Any]:
     if conn.dialect.name != "postgresql" or lock_key is None:
         return list(conn.exec_driver_sql(_SURVEY[conn.dialect.name], params))
@@ -87,18 +101,18 @@ def survey(
 
     With ``lock_key`` (PostgreSQL), the log's advisory lock is taken first, in the same
     round trip."""
-    position, prev_hash = 0, GENESIS_HASH
+    position, prev_hash, recorded_at = 0, GENESIS_HASH, None
     known: set[str] = set()
     versions: dict[str, int] = {}
     params = (_array(conn, keys), _array(conn, streams))
-    for kind, name, number, digest in _survey_rows(conn, params, lock_key):
+    for kind, name, number, digest, recorded in _survey_rows(conn, params, lock_key):
         if kind == 0:
-            position, prev_hash = int(number), str(digest)
+            position, prev_hash, recorded_at = int(number), str(digest), stored_time(recorded)
         elif kind == 1:
             known.add(name)
         elif number is not None:
             versions[name] = int(number)
-    return Survey(position, prev_hash, known, versions)
+    return Survey(position, prev_hash, known, versions, recorded_at)
 
 
 def rows_for(conn: Connection, events: Sequence[StoredEvent]) -> list[tuple[Any, ...]]:

@@ -1,6 +1,8 @@
 """Audit: prove the log intact and the stored projections exactly what a replay gives.
 
-1. the hash chain, from position 1 (a changed byte, a missing or reordered event);
+1. the hash chain, from position 1 (a changed byte, a missing or reordered event), and what the
+   log means (``service.logcheck``: time never running backwards, known types and schemas,
+   payload fields and kinds, contiguous stream versions, unique idempotency keys);
 2. a full rebuild in memory, compared row by row with the stored projection tables, and a
    digest (SHA-256 of the canonical rows) per projection on both sides;
 3. every fact in the catalog projection traced to an event of the log that has a source.
@@ -9,16 +11,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from service.anchor import expectation_problem
 from service.chain import canonical_json, verify
 from service.checkpoints import read_checkpoint
 from service.errors import IntegrityError
 from service.events import StoredEvent
+from service.logcheck import LogCheck
 from service.projections.persist import NAME, read_rows
 from service.projections.rebuild import rebuild_in_memory
 from service.projections.rows import Rows, materialize
@@ -26,6 +30,8 @@ from service.schema import events
 from service.store import EventStore
 
 Progress = Callable[[int], None]
+#: Problems of one kind listed at most (a log broken everywhere says so in a screenful).
+MAX_PROBLEMS = 20
 
 
 @dataclass
@@ -58,14 +64,20 @@ class AuditReport:
 def verify_chain(
     store: EventStore, on_event: Callable[[StoredEvent], None] | None = None
 ) -> AuditReport:
-    """Walk the whole log: positions gapless from 1, every hash recomputes and links."""
+    """Walk the whole log: positions gapless from 1, every hash recomputes and links, and
+    every event means something (``LogCheck``; idempotency keys are checked in SQL)."""
     report = AuditReport()
+    check = LogCheck()
+    meaning: list[str] = []
 
     def counted() -> Iterator[StoredEvent]:
         for event in store.read():
             report.events += 1
             if on_event is not None:
                 on_event(event)
+            problem = check.check(event)
+            if problem and len(meaning) < MAX_PROBLEMS:
+                meaning.append(problem)
             yield event
 
     try:
@@ -75,7 +87,27 @@ def verify_chain(
         report.events = (exc.position or 1) - 1
         report.problems.append(str(exc))
         report.first_bad_position = exc.position
+        return report
+    report.problems += meaning + _duplicate_keys(store)
     return report
+
+
+def _duplicate_keys(store: EventStore) -> list[str]:
+    """Idempotency keys held by more than one event (the unique index forbids them, unless
+    someone dropped it), as problem lines."""
+    query = (
+        sa.select(events.c.key, sa.func.min(events.c.position), sa.func.max(events.c.position))
+        .where(events.c.key.is_not(None))
+        .group_by(events.c.key)
+        .having(sa.func.count() > 1)
+        .order_by(sa.func.min(events.c.position))
+        .limit(MAX_PROBLEMS)
+    )
+    with store.engine.connect() as conn:
+        return [
+            f"position {last}: idempotency key {key!r} is already used by position {first}"
+            for key, first, last in conn.execute(query)
+        ]
 
 
 def rows_digest(rows: Rows, projection: str) -> str:
@@ -84,12 +116,25 @@ def rows_digest(rows: Rows, projection: str) -> str:
     return hashlib.sha256(canonical_json(mine)).hexdigest()
 
 
-def audit(store: EventStore, progress: Progress | None = None) -> AuditReport:
-    """Chain, projections against a replay, and provenance of every catalog fact."""
+def audit(
+    store: EventStore,
+    progress: Progress | None = None,
+    expect: Sequence[tuple[int, str]] = (),
+) -> AuditReport:
+    """Chain, projections against a replay, and provenance of every catalog fact; ``expect``
+    lists anchored heads ``(position, hash)`` the log must still hold (``service.anchor``)."""
     report = verify_chain(store, (lambda _e: progress(1)) if progress else None)
-    if not report.ok:
-        return report  # a replay of a broken log proves nothing
-    rebuilt = rebuild_in_memory(store.engine)
+    for position, digest in expect:
+        problem = expectation_problem(store.engine, position, digest)
+        if problem:
+            report.problems.append(problem)
+    if report.first_bad_position is not None:
+        return report  # a replay of a broken chain proves nothing
+    try:
+        rebuilt = rebuild_in_memory(store.engine)
+    except Exception as exc:  # an event no fold can read: the problems above name it
+        report.problems.append(f"the replay stopped: {type(exc).__name__}: {exc}")
+        return report
     expected = materialize(rebuilt.states)
     with store.engine.connect() as conn:
         stored = read_rows(conn)

@@ -13,6 +13,7 @@ from service.dbfiles import check_location
 from service.errors import DatabaseUnavailable
 from service.projections.items import ItemIndex
 from service.projections.persist import ProjectionWriter
+from service.projections.scoreindex import ScoreIndex
 from service.readmodel import ReadModel
 from service.settings import Settings
 from service.store import EventStore, Projector
@@ -20,7 +21,7 @@ from service.store import EventStore, Projector
 
 def projectors() -> list[Projector]:
     """Every persisted projector, in the order they fold each append."""
-    return [ItemIndex(), ProjectionWriter()]
+    return [ItemIndex(), ScoreIndex(), ProjectionWriter()]
 
 
 @dataclass

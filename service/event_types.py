@@ -60,6 +60,8 @@ EVENT_TYPES: dict[str, EventType] = {
                 "architecture",
                 "context_length",
                 "modality",
+                "authority",
+                "flags",
                 *_FACT,
             ),
         ),

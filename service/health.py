@@ -1,13 +1,20 @@
-"""Readiness: is the database reachable and at the migration head?"""
+"""Readiness: is the database reachable and at the migration head?
+
+The answer names the dependency that is down, never the driver's message (host, port, user,
+database name): anonymous clients read ``/readyz``. The driver's words go to the log.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import migrate
+
+log = structlog.get_logger("crownlog.health")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +32,10 @@ def check_ready(engine: Engine) -> Readiness:
     try:
         current = migrate.current_revision(engine)
     except SQLAlchemyError as exc:
-        reason = str(exc).splitlines()[0]
-        return Readiness(False, "unreachable", None, head, f"database unreachable: {reason}")
+        log.warning("readiness: database unreachable", error=str(exc).splitlines()[0][:500])
+        return Readiness(
+            False, "unreachable", None, head, "database unreachable (the server log has details)"
+        )
     if current != head:
         return Readiness(
             False,

@@ -21,6 +21,7 @@ from service.pastviews import PastStates
 from service.projections import crown
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
 from service.projections.digest import States, initial_states, snapshot
+from service.projections.disputes import disputes_view
 from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
@@ -144,7 +145,12 @@ class ReadModel:
         return items
 
     def model(self, slug: str, at: At = At()) -> dict[str, Any] | None:
-        return model_view(self.view(at).states["catalog"], slug)
+        """``slug``'s facts and the figures its sources disagree on (``disputes``)."""
+        catalog = self.view(at).states["catalog"]
+        found = model_view(catalog, slug)
+        if found is not None:
+            found["disputes"] = disputes_view(catalog.models.get(slug))
+        return found
 
     def history(
         self, slug: str, leaderboard: str | None = None, at: At = At()

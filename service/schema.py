@@ -98,6 +98,25 @@ items = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
+#: Index of ``ScoreReported`` rows by board and snapshot: what a model's history ranks it among
+#: (``service.scorehistory``) without reading every payload. One row per model and snapshot (a
+#: snapshot read again keeps its later row); kept in the append's transaction.
+board_scores = sa.Table(
+    "board_scores",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("leaderboard", sa.String(200), nullable=False),
+    sa.Column("method", sa.String(200), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.UniqueConstraint(
+        "leaderboard", "occurred_at", "method", "model", name="uq_board_scores_row"
+    ),
+    sa.Index("ix_board_scores_snapshot", "leaderboard", "occurred_at", "method", "value"),
+    sa.Index("ix_board_scores_model", "model", "leaderboard"),
+)
+
 #: Materialized projection views (catalog entries, standings and reigns per board), kept in
 #: step with the log in the append transaction; the audit compares them with a rebuild.
 projection_rows = sa.Table(

@@ -2,24 +2,24 @@
 (docs/design.md §6 ``/api/v1/models/{slug}/history``).
 
 One point per snapshot that listed the model (its ``ScoreReported``), and one where a snapshot
-no longer listed it (``ScoreWithdrawn``: the model left the board). Read from the log, cut like
-every read: events up to a log position (``known_at`` / ``position``) and, for ``as_of``, that
-occurred by then.
+no longer listed it (``ScoreWithdrawn``: the model left the board). Read from the model's stream
+and the score index (``board_scores``), cut like every read: events up to a log position
+(``known_at`` / ``position``) and, for ``as_of``, that occurred by then.
 
 - ``rank`` is the model's dense rank among the rows of the same snapshot (same board, method
   and as-of time) by score — the standings of that day (docs/design.md §4: the snapshot in
-  force); ``board_rank`` is the rank the board itself printed.
+  force); ``board_rank`` is the rank the board itself printed. (A snapshot read twice counts
+  each model's later row; under a ``known_at`` cut that falls between the two reads, a rank the
+  later read changed is left out rather than guessed.)
 - ``weights`` is the model's weights status at the snapshot's time (its own facts that
   occurred by then), so a model that opened its weights later shows when it did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from service import reader
@@ -28,11 +28,9 @@ from service.events import StoredEvent
 from service.modelsearch import weights_of
 from service.projections import catalog as catalog_fold
 from service.projections.catalog_view import model_view
-from service.schema import events
 from service.upcasting import current_data
 
 LISTED, LEFT = "listed", "left"
-_IN_CHUNK = 500
 
 
 def model_events(
@@ -61,60 +59,43 @@ def _current(event: StoredEvent) -> StoredEvent:
     )  # fmt: skip
 
 
-def snapshot_rows(
-    conn: Connection, board: str, times: Iterable[datetime], until: int | None
-) -> dict[tuple[datetime, str], dict[str, tuple[int, float]]]:
-    """``{(as_of, method): {model: (position, value)}}``: the rows of the board's snapshots
-    at ``times`` (the latest row per model where a snapshot was read twice)."""
-    data = events.c.data
-    rows: dict[tuple[datetime, str], dict[str, tuple[int, float]]] = {}
-    wanted = [reader.stored_time(conn, moment) for moment in sorted(set(times))]
-    # Compared as the driver stores them (SQLite keeps text with its offset).
-    occurred = sa.type_coerce(events.c.occurred_at, sa.String) if _is_text(conn) else None
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        query = sa.select(
-            events.c.position,
-            events.c.occurred_at,
-            data["model"].as_string(),
-            data["method"].as_string(),
-            data["value"].as_float(),
-        ).where(
-            events.c.type == "ScoreReported",
-            (occurred if occurred is not None else events.c.occurred_at).in_(chunk),
-            data["leaderboard"].as_string() == board,
-        )
-        if until is not None:
-            query = query.where(events.c.position <= until)
-        for position, occurred, model, method, value in conn.execute(query):
-            snapshot = rows.setdefault((occurred, method), {})
-            old = snapshot.get(model)
-            if old is None or position > old[0]:
-                snapshot[model] = (position, float(value))
-    return rows
-
-
-def _is_text(conn: Connection) -> bool:
-    return conn.dialect.name == "sqlite"
-
-
-def dense_rank(snapshot: dict[str, tuple[int, float]], model: str) -> int | None:
-    """``model``'s dense rank by score in ``snapshot`` (equal scores share a rank)."""
-    mine = snapshot.get(model)
-    if mine is None:
-        return None
-    return 1 + len({value for _position, value in snapshot.values() if value > mine[1]})
+def ranks(
+    conn: Connection, slug: str, board: str, until: int | None
+) -> dict[tuple[datetime, str], int]:
+    """``{(as_of, method): rank}`` of ``slug`` in each snapshot of ``board`` that listed it:
+    one more than the number of distinct scores above its own, from the score index."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    cut = f" AND o.position <= {mark}" if until is not None else ""
+    mine = f" AND s.position <= {mark}" if until is not None else ""
+    sql = (
+        "SELECT s.occurred_at, s.method, (SELECT COUNT(DISTINCT o.value) FROM board_scores o "
+        "WHERE o.leaderboard = s.leaderboard AND o.occurred_at = s.occurred_at "
+        f"AND o.method = s.method AND o.value > s.value{cut}) "
+        f"FROM board_scores s WHERE s.model = {mark} AND s.leaderboard = {mark}{mine}"
+    )
+    params: list[Any] = [until] if until is not None else []
+    params += [slug, board] + ([until] if until is not None else [])
+    decode = reader.Decoder().time
+    return {
+        (decode(occurred), method): 1 + int(above)
+        for occurred, method, above in conn.exec_driver_sql(sql, tuple(params))
+    }
 
 
 def history_points(
     slug: str,
     board: str,
     stream: list[StoredEvent],
-    snapshots: dict[tuple[datetime, str], dict[str, tuple[int, float]]],
+    ranked: dict[tuple[datetime, str], int],
 ) -> list[dict[str, Any]]:
-    """The points of ``slug`` on ``board`` (oldest first) from its stream and the snapshots."""
+    """The points of ``slug`` on ``board`` (oldest first) from its stream and its ranks."""
     catalog = catalog_fold.initial()
     points: list[dict[str, Any]] = []
+    latest: dict[tuple[datetime, str], int] = {}
+    for event in stream:
+        if event.type == "ScoreReported" and event.data.get("leaderboard") == board:
+            key = (event.occurred_at, str(event.data.get("method")))
+            latest[key] = max(latest.get(key, 0), event.position)
     for event in sorted(stream, key=lambda e: (e.occurred_at, e.position)):
         catalog_fold.apply(catalog, event)
         data = event.data
@@ -124,8 +105,8 @@ def history_points(
             continue
         view = model_view(catalog, slug) or {}
         listed = event.type == "ScoreReported"
-        snapshot = snapshots.get((event.occurred_at, str(data.get("method"))), {})
-        if listed and snapshot.get(slug, (event.position,))[0] != event.position:
+        key = (event.occurred_at, str(data.get("method")))
+        if listed and latest[key] != event.position:
             continue  # a snapshot read twice: its later row stands
         points.append(
             {
@@ -136,7 +117,7 @@ def history_points(
                 "ci_low": data.get("ci_low") if listed else None,
                 "ci_high": data.get("ci_high") if listed else None,
                 "votes": data.get("votes") if listed else None,
-                "rank": dense_rank(snapshot, slug) if listed else None,
+                "rank": ranked.get(key) if listed else None,
                 "board_rank": data.get("rank") if listed else None,
                 "weights": weights_of(view),
                 "position": event.position,
@@ -152,9 +133,4 @@ def read_history(
     stream = model_events(conn, slug, until, as_of)
     if not stream:
         return None
-    times = [
-        e.occurred_at
-        for e in stream
-        if e.type == "ScoreReported" and e.data.get("leaderboard") == board
-    ]
-    return history_points(slug, board, stream, snapshot_rows(conn, board, times, until))
+    return history_points(slug, board, stream, ranks(conn, slug, board, until))

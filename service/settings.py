@@ -138,6 +138,30 @@ class FetchPolicySettings(BaseModel):
     allow_private: bool = False
 
 
+class HttpSettings(BaseModel):
+    """``[http]``: what one connection may send the API (``service.api.httpguard``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_head_bytes: int = Field(default=16 * 1024, ge=1024)  # request line + headers
+    max_url_bytes: int = Field(default=8 * 1024, ge=256)  # the request target
+    max_headers: int = Field(default=100, ge=10)
+    head_timeout: float = Field(default=10.0, gt=0)  # seconds to send a whole request head
+    max_body_bytes: int = Field(default=64 * 1024, ge=0)
+    keep_alive: int = Field(default=5, ge=1)  # seconds an idle connection stays open
+    max_connections: int = Field(default=1000, ge=1)  # beyond: 503
+
+
+class AuditSettings(BaseModel):
+    """``[audit]``: signing of published heads (``service.headsign``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: An Ed25519 private key (unencrypted PEM file; relative to the config file): published
+    #: heads are then signed with it. Unset: heads are published unsigned.
+    signing_key: Path | None = None
+
+
 class Settings(BaseSettings):
     """Every setting crownlog reads; see README "Configuration" for each one."""
 
@@ -170,6 +194,8 @@ class Settings(BaseSettings):
         return targets
 
     fetch: FetchPolicySettings = Field(default_factory=FetchPolicySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -227,6 +253,10 @@ def _read_file(path: Path) -> dict[str, Any]:
     for key in _PATH_KEYS:
         if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
             values[key] = str(base / values[key])
+    audit = values.get("audit")
+    key_path = audit.get("signing_key") if isinstance(audit, dict) else None
+    if isinstance(key_path, str) and not Path(key_path).is_absolute():
+        audit["signing_key"] = str(base / key_path)  # type: ignore[index]
     return values
 
 

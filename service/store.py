@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from service import appendsql, reader
 from service.chain import envelope_bytes
-from service.clock import Clock, format_time, utcnow
+from service.clock import Clock, format_time, to_utc, utcnow
 from service.db import WRITE
 from service.errors import ConcurrencyError, SchemaError
 from service.event_types import check_payload
@@ -98,7 +98,9 @@ class EventStore:
                 )
         if not fresh:
             return AppendResult([], skipped)
-        stored, rows = self._chain(conn, fresh, found.position, found.prev_hash, versions)
+        stored, rows = self._chain(
+            conn, fresh, found.position, found.prev_hash, versions, found.recorded_at
+        )
         appendsql.insert_rows(conn, rows)
         self.project(conn, stored)
         return AppendResult(stored, skipped)
@@ -110,9 +112,15 @@ class EventStore:
         position: int,
         prev_hash: str,
         versions: dict[str, int],
+        head_recorded_at: datetime | None,
     ) -> tuple[list[StoredEvent], list[tuple[Any, ...]]]:
-        """Number, version and hash ``fresh`` in a tight loop; return events and driver rows."""
-        recorded_at = self._clock()
+        """Number, version and hash ``fresh`` in a tight loop; return events and driver rows.
+
+        ``recorded_at`` is the clock's time, but never earlier than the head's: hosts' clocks
+        differ and step back, and ``known_at`` reads rely on time growing with position."""
+        recorded_at = to_utc(self._clock())
+        if head_recorded_at is not None and recorded_at < head_recorded_at:
+            recorded_at = head_recorded_at
         recorded_text = format_time(recorded_at)
         time_value = appendsql.time_value(conn)
         recorded_value = time_value(recorded_text, recorded_at)

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
 from service.appendsql import head as _head
+from service.appendsql import head_record
 from service.chain import canonical_json, envelope_dict, verify
 from service.clock import parse_time
 from service.db import WRITE
 from service.errors import IntegrityError
 from service.events import FIELDS, Provenance, StoredEvent
+from service.importcheck import clamped, refuse_meaningless
 from service.store import EventStore, lock_log
 from service.tables import TABLES, Table
 
@@ -64,17 +66,35 @@ def read_export(path: Path) -> Iterator[StoredEvent]:
                 yield _parse_line(line, number)
 
 
-def import_events(store: EventStore, path: Path) -> int:
-    """Append the events of an export file to the log, or nothing if any check fails."""
+class Imported(NamedTuple):
+    """What an import appended: ``events``, of which ``clamped`` had their time raised."""
+
+    events: int
+    clamped: int = 0
+
+
+def import_events(store: EventStore, path: Path, clamp_time: bool = False) -> Imported:
+    """Append the events of an export file to the log, or nothing if any check fails.
+
+    Checks, in order: the file's chain continues the log's head; every event makes sense after
+    the log (``service.importcheck``: known types and schemas, payload fields and kinds,
+    contiguous stream versions, unused keys, time never running backwards). ``clamp_time``
+    raises backwards times instead of refusing them (the chain is recomputed from the first).
+    """
     position, prev_hash = store.head()
     verify(read_export(path), prev_hash=prev_hash, after=position)
+    refuse_meaningless(lambda: read_export(path), store.engine, clamp_time)
+    counter = [0]
     total = 0
     with store.engine.connect() as conn, conn.execution_options(**WRITE).begin():
         lock_log(conn)
         if _head(conn) != (position, prev_hash):
             raise IntegrityError("the log changed while the file was being verified; try again")
+        events = read_export(path)
+        if clamp_time:
+            events = clamped(events, head_record(conn)[2], counter)
         batch: list[StoredEvent] = []
-        for event in read_export(path):
+        for event in events:
             batch.append(event)
             if len(batch) >= _BATCH:
                 store.insert_verified(conn, batch)
@@ -82,7 +102,7 @@ def import_events(store: EventStore, path: Path) -> int:
                 batch = []
         store.insert_verified(conn, batch)
         total += len(batch)
-    return total
+    return Imported(total, counter[0])
 
 
 def _parse_line(line: bytes, number: int) -> StoredEvent:

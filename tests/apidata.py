@@ -31,7 +31,7 @@ from service import migrate
 from service.bootstrap import Services, build
 from service.clock import parse_time
 from service.db import create_engine
-from service.settings import ApiSettings, Settings
+from service.settings import ApiSettings, HfSettings, Settings
 from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_server_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +112,29 @@ NEWS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The open models' weights repositories, as a Hugging Face listing shows them (the evidence
+#: that makes their weights status ``open``, docs/design.md §4), created on their release days.
+HF_LISTING: list[tuple[str, str, str]] = [
+    ("deepseek-ai/DeepSeek-R1-0528", "2025-05-28T12:00:00Z", "mit"),
+    ("MiniMaxAI/MiniMax-M1-80k", "2025-06-16T10:00:00Z", "apache-2.0"),
+    ("moonshotai/Kimi-K2-Instruct", "2025-07-11T09:00:00Z", "other"),
+    ("Qwen/Qwen3-235B-A22B-Instruct-2507", "2025-07-21T06:00:00Z", "apache-2.0"),
+    ("zai-org/GLM-4.5", "2025-07-28T14:00:00Z", "mit"),
+    ("stepfun-ai/step3", "2025-07-31T03:00:00Z", "apache-2.0"),
+]
+
+
+def hf_listing() -> bytes:
+    """The listing of ``HF_LISTING`` in the Hub's JSON shape."""
+    return orjson.dumps(
+        [
+            {"id": repo, "modelId": repo, "createdAt": created, "downloads": 1000, "likes": 10,
+             "private": False, "tags": ["transformers", f"license:{licence}"]}
+            for repo, created, licence in HF_LISTING
+        ]
+    )  # fmt: skip
+
+
 def _rfc822(text: str) -> str:
     return parse_time(text).strftime("%a, %d %b %Y %H:%M:%S GMT")
 
@@ -148,6 +171,9 @@ def write_sources(directory: Path) -> list[SourceConfig]:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "news.xml").write_bytes(news_feed())
     sources = [SourceConfig(id="race-news", kind="feed", url=(directory / "news.xml").as_uri())]
+    (directory / "hf-listing.json").write_bytes(hf_listing())
+    listing = (directory / "hf-listing.json").as_uri()
+    sources.append(SourceConfig(id="hf-listing", kind="hf-models", url=listing))
     for day in SNAPSHOTS:
         path = directory / f"arena-{day}.json"
         path.write_bytes(snapshot(day))
@@ -178,6 +204,8 @@ def settings(url: str, directory: Path, admin_token: str | None = None) -> Setti
         catalog=CATALOG,
         sources=directory / "sources.toml",
         api=ApiSettings(admin_token=SecretStr(admin_token) if admin_token else None),
+        # Nothing derived from the Hub is fetched: the listing itself is the evidence.
+        hf=HfSettings(verify_repos=False, model_cards=False),
     )
 
 

@@ -23,6 +23,15 @@ def free_port() -> int:
 @contextmanager
 def serving(url: str, cwd: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``crownlog serve`` against ``url``; yield its base URL once /healthz answers."""
+    with serving_process(url, cwd, *args, env=env) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def serving_process(
+    url: str, cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``serving``, yielding the server process too (its pid, for memory readings)."""
     import os
 
     port = free_port()
@@ -56,7 +65,7 @@ def serving(url: str, cwd: Path, *args: str, env: dict[str, str] | None = None) 
             if time.monotonic() > deadline:
                 raise RuntimeError("serve did not answer /healthz within 60 s")
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:

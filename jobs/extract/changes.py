@@ -2,7 +2,10 @@
 
 Only differences become events: a fact equal to the state's value appends nothing. Two
 different values for one field in one item are both reported; the projection's rule (see
-``jobs.extract.decide``) picks the current one.
+``jobs.extract.decide``) picks the current one. Every spec report carries its ``authority``
+(``jobs.extract.authority``: a lab's own statement outranks a secondary page's); a parameter
+count also carries the ``flags`` of ``service.projections.plausibility`` and, when flagged, half
+its confidence.
 """
 
 from __future__ import annotations
@@ -11,14 +14,18 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from jobs.extract.authority import LAB, PRESS
 from jobs.extract.emitter import Emitter
 from jobs.extract.facts import Fact
 from jobs.extract.licenses import is_open
+from service.projections.plausibility import count_flags
 
 if TYPE_CHECKING:
     from jobs.extract.decide import ModelState
 
 SPEC_FIELDS = ("params_total", "params_active", "architecture", "context_length")
+COUNT_FIELDS = ("params_total", "params_active")
+Authority = Callable[[Fact], str]
 
 
 def fact_events(
@@ -26,6 +33,7 @@ def fact_events(
     facts: list[Fact],
     state_of: Callable[[str], ModelState],
     known: Callable[[str], bool],
+    authority: Authority = lambda fact: PRESS,
 ) -> None:
     """Emit mentions, specs, releases and licence changes stated by ``facts``."""
     by_model: dict[str, dict[tuple[str, Any], Fact]] = {}
@@ -40,12 +48,28 @@ def fact_events(
         current = state_of(model)
         ordered = list(model_facts.values())
         _mention(emitter, model, ordered)
+        counts = {name: {f.value for f in ordered if f.field == name} for name in COUNT_FIELDS}
+        known_counts = {name: getattr(current, name) for name in COUNT_FIELDS}
         for fact in ordered:
-            if fact.field in SPEC_FIELDS and fact.value != getattr(current, fact.field):
+            if fact.field not in SPEC_FIELDS:
+                continue
+            said_by = authority(fact)
+            if fact.value != getattr(current, fact.field) or (
+                said_by == LAB and fact.field not in current.lab_held
+            ):
+                data = {"model": model, fact.field: fact.value, **_cited(fact)}
+                data["authority"] = said_by
+                flags = (
+                    count_flags(fact.field, fact.value, known_counts, counts)
+                    if fact.field in COUNT_FIELDS
+                    else ()
+                )
+                if flags:
+                    data.update(flags=list(flags), confidence=round(fact.confidence / 2, 3))
                 emitter.emit(
                     f"model:{model}",
                     "ModelSpecReported",
-                    {"model": model, fact.field: fact.value, **_cited(fact)},
+                    data,
                     emitter.key("spec", model, fact.field, fact.value),
                 )
         _release(emitter, model, ordered, current)

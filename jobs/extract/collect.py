@@ -15,6 +15,8 @@ class Fact:
     value: Any
     evidence: str
     confidence: float
+    #: Read from a model's name (``Qwen3-235B-A22B``): nominal, never a lab's statement.
+    nominal: bool = False
 
 
 class FactSet:
@@ -42,7 +44,8 @@ class FactSet:
         key = (model, field, value)
         existing = self._facts.get(key)
         if existing is None or existing.confidence < confidence:
-            self._facts[key] = Fact(model, field, value, evidence, round(confidence, 2))
+            nominal = name and (existing is None or existing.nominal)
+            self._facts[key] = Fact(model, field, value, evidence, round(confidence, 2), nominal)
         if not name:
             self._from_names.discard(key)
         elif existing is None:

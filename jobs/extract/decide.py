@@ -38,10 +38,11 @@ replaces identity fields, but a ``lab`` of None never erases a known lab.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from jobs.extract.authority import authority_of
 from jobs.extract.boardmodels import board_model_facts
 from jobs.extract.changes import fact_events
 from jobs.extract.emitter import Emitter
@@ -81,6 +82,9 @@ class ModelState:
     #: Weights repository candidates sources linked the model to, and its known repository.
     repo_links: tuple[str, ...] = ()
     weights_repo: str | None = None
+    #: Spec fields whose current value is the lab's own statement (docs/design.md §4): a lab's
+    #: report of the same value is news only where a secondary page set it.
+    lab_held: frozenset[str] = frozenset()
 
 
 _UNKNOWN = ModelState()
@@ -133,6 +137,24 @@ def decide(
     if observation.kind in ("hf-model", "leaderboard"):
         # A listing or a board row names the model by definition; that is no news mention.
         facts = [fact for fact in facts if fact.field != "mention"]
-    fact_events(emitter, [*derived, *facts], state_of, known)
+    card_models = [str(model) for model in observation.fields.get("models") or ()]
+    authority = authority_of(
+        observation.kind,
+        lab_hint,
+        lambda slug: _lab_of(slug, emitter, state_of, names),
+        card_models,
+    )
+    fact_events(emitter, [*derived, *facts], state_of, known, authority)
     place_by_family(emitter, names)
     return emitter.events()
+
+
+def _lab_of(
+    slug: str, emitter: Emitter, state_of: Callable[[str], ModelState], names: NameResolver | None
+) -> str | None:
+    """A model's lab: what the log holds, else what this batch registers, else the catalog."""
+    return (
+        state_of(slug).lab
+        or emitter.registered_lab(slug)
+        or (names.model_lab(slug) if names else None)
+    )

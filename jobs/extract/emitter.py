@@ -90,6 +90,13 @@ class Emitter:
             NewEvent(f"model:{slug}", "ModelRegistered", data, occurred_at, self.provenance, key)
         )
 
+    def registered_lab(self, slug: str) -> str | None:
+        """The lab this batch registers ``slug`` under (None if it does not register it)."""
+        for event in self.registrations:
+            if event.data.get("slug") == slug:
+                return event.data.get("lab")
+        return None
+
     def registered(self, slug: str) -> bool:
         """True if this batch registers ``slug``."""
         return f"model:{slug}|registered" in self._keys

@@ -108,10 +108,10 @@ def size_facts(slug: str, name: str, evidence: str) -> list[Fact]:
     sizes = name_sizes(name)
     facts = []
     if sizes.total:
-        facts.append(Fact(slug, "params_total", sizes.total, evidence, NAME_CONFIDENCE))
+        facts.append(Fact(slug, "params_total", sizes.total, evidence, NAME_CONFIDENCE, True))
     if sizes.active:
-        facts.append(Fact(slug, "params_active", sizes.active, evidence, NAME_CONFIDENCE))
-        facts.append(Fact(slug, "architecture", "moe", evidence, NAME_CONFIDENCE))
+        facts.append(Fact(slug, "params_active", sizes.active, evidence, NAME_CONFIDENCE, True))
+        facts.append(Fact(slug, "architecture", "moe", evidence, NAME_CONFIDENCE, True))
     return facts
 
 

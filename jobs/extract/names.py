@@ -111,6 +111,11 @@ class NameResolver:
         """True if ``slug`` is a model this resolver was built with."""
         return slug in self._models
 
+    def model_lab(self, slug: str) -> str | None:
+        """The catalog's lab for the model ``slug`` (None when unknown)."""
+        entry = self._models.get(slug)
+        return entry.lab if entry else None
+
     def lab_of(self, name: str) -> str | None:
         """The lab slug for a lab name or alias (HF author, GitHub owner, Chinese name)."""
         return self._labs.get(name_key(name))

@@ -49,6 +49,8 @@ class SourceConfig:
     enabled: bool = True
     #: Glob of archived snapshots (relative to the sources file) that ``backfill`` ingests.
     archive: str | None = None
+    #: Keywords an item must contain to be recorded (``jobs.sources.itemfilter``); () = all.
+    filter: tuple[str, ...] = ()
     #: Derived fetches only (``jobs.schedule.derived``; never from sources.toml): the Hugging
     #: Face repository fetched and the models it is about.
     repo: str | None = None
@@ -91,6 +93,10 @@ class SourceEntry(BaseModel):
     archive: str | None = Field(
         None, description="Glob of archived snapshots for backfill, relative to this file."
     )
+    filter: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="Keywords an item must contain to be recorded (any of them); empty: all.",
+    )
 
     @field_validator("format", mode="before")
     @classmethod
@@ -130,6 +136,7 @@ class SourceEntry(BaseModel):
         values["url"] = resolve_url(self.url, folder)
         values["every"] = parse_every(self.every)
         values["archive"] = str(folder / self.archive) if self.archive else None
+        values["filter"] = tuple(self.filter)
         return SourceConfig(**values)
 
 

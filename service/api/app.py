@@ -16,6 +16,7 @@ from service.api import errors
 from service.api.context import ApiContext, PollNowFn, SourcesFn, SourcesStatusFn
 from service.api.dashboard import dashboard_routes
 from service.api.docs import install_docs
+from service.api.edge import BodyLimit, SecurityHeaders
 from service.api.middleware import AccessLog
 from service.api.routes_follow import follow_routes
 from service.api.routes_live import live_routes
@@ -81,5 +82,7 @@ def create_app(
             allow_headers=["If-None-Match", "Last-Event-ID"],
             expose_headers=["ETag", "X-Request-ID"],
         )
+    app.add_middleware(BodyLimit, limit=services.settings.http.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

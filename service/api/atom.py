@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 NS = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+HEAD_NS = "https://github.com/crownlog/crownlog/ns/head"
 #: Characters XML 1.0 forbids even escaped (titles come from third-party feeds).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -35,6 +36,8 @@ class Feed:
     updated: str
     self_link: str
     alternate: str
+    #: The log's anchored head (``service.anchor``), published as ``<crownlog:head …/>``.
+    head: dict[str, str] | None = None
 
 
 def _clean(text: str) -> str:
@@ -61,6 +64,9 @@ def document(feed: Feed, entries: Sequence[Entry]) -> bytes:
     author = _add(root, "author")
     _add(author, "name", "crownlog")
     _add(root, "generator", "crownlog")
+    if feed.head:
+        # An extension element (RFC 4287 §6.4): feed readers skip it, auditors keep it.
+        _add(root, "crownlog:head", **{"xmlns:crownlog": HEAD_NS, **feed.head})
     for entry in entries:
         element = _add(root, "entry")
         _add(element, "id", entry.id)

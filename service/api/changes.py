@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from service import reader
+from service.anchor import current_head
 from service.api.atom import Entry, Feed, document
 from service.bootstrap import Services
 from service.clock import format_time, parse_time
@@ -124,6 +125,7 @@ def changes_feed(
     chosen.sort(key=lambda entry: entry.updated, reverse=True)
     chosen = chosen[:limit]
     filters = (("leaderboard", leaderboard), ("lab", lab), ("city", city))
+    anchored = current_head(services.engine).as_dict()
     feed = Feed(
         id=f"{TAG}changes" + "".join(f"/{k}/{quote(v, safe='')}" for k, v in filters if v),
         title="crownlog: releases and crown changes" + "".join(f" — {v}" for v in (lab, city) if v),
@@ -131,6 +133,7 @@ def changes_feed(
         updated=chosen[0].updated if chosen else "1970-01-01T00:00:00+00:00",
         self_link=self_link,
         alternate=base,
+        head={k: str(v) for k, v in anchored.items() if v is not None},
     )
     return document(feed, chosen)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +21,7 @@ from service.api.checkpoint import CheckpointReader
 from service.api.formats import csv_body
 from service.api.httpcache import JSON, BodyCache, cached, is_pinned
 from service.bootstrap import Services
+from service.headsign import signing_key
 from service.tables import Table
 from service.timepoint import At
 
@@ -48,8 +50,11 @@ class ApiContext:
     checkpoints: CheckpointReader = field(init=False)
     checkpoint: Batched[int] = field(init=False)
     log_head: Batched[int] = field(init=False)
+    #: The key published heads are signed with (``[audit] signing_key``), if any.
+    head_key: Ed25519PrivateKey | None = field(init=False)
 
     def __post_init__(self) -> None:
+        self.head_key = signing_key(self.services.settings)  # a bad key stops start-up
         self.checkpoints = CheckpointReader(self.services.engine)
         self.checkpoint = Batched(self.checkpoints.read)
         # Reads of the log itself follow the log's own head, not the projections' checkpoint.

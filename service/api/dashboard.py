@@ -17,10 +17,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from service.api import browsepages, pages
+from service.api.citystats import bucket
 from service.api.context import ApiContext
 from service.api.errors import ApiError
 from service.api.pagetime import PageTime, page_time, stamp
 from service.api.query import LEADERBOARD, QuerySpec, choice, integer
+from service.api.redact import public_row
 from service.api.routes_follow import CHANGES
 from service.api.routes_read import MODEL_FILTERS, Slug, model_filter
 from service.modelsearch import SORTS
@@ -54,6 +56,8 @@ def templates() -> Environment:
     env.filters["interval"] = _interval
     # Only web links become hrefs: a feed item's "javascript:" URL must not be clickable.
     env.filters["web_url"] = lambda url: url if url and url.startswith(_WEB) else None
+    # A city's colour is a class of the stylesheet (a strict CSP admits no inline style).
+    env.filters["city_key"] = lambda city: bucket(city).lower()
     return env
 
 
@@ -185,7 +189,7 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
         """Live poll state (kept outside the log): never cached, never pinned."""
         try:
             time = page_time(request)
-            rows = api.sources() if api.sources else []
+            rows = [public_row(row) for row in api.sources()] if api.sources else []
             position = reads.position_of(time.at)
             context = browsepages.sources_page(rows)
             body = html("sources.html", request, time, position, **context)

@@ -31,11 +31,18 @@ FACTS = (
 def fact_evidence(conn: Connection, catalog: Catalog, slug: str) -> dict[str, dict[str, Any]]:
     """``{field: {position, type, evidence, item}}`` for each of ``slug``'s current facts."""
     positions = provenance(catalog, "model", slug)
+    found = events_at(conn, set(positions.values()))
+    return {name: found[position] for name, position in positions.items()}
+
+
+def events_at(conn: Connection, positions: set[int]) -> dict[int, dict[str, Any]]:
+    """``{position: {position, type, evidence, url, source_id, title}}`` for the events at
+    ``positions`` and the source items they cite (a position not in the log: only itself)."""
     if not positions:
         return {}
     rows = conn.execute(
         sa.select(events.c.position, events.c.type, events.c.data, events.c.source).where(
-            events.c.position.in_(sorted(set(positions.values())))
+            events.c.position.in_(sorted(positions))
         )
     ).all()
     found: dict[int, dict[str, Any]] = {}
@@ -55,12 +62,12 @@ def fact_evidence(conn: Connection, catalog: Catalog, slug: str) -> dict[str, di
         }
     items = source_items(conn, keys)
     out = {}
-    for name, position in positions.items():
+    for position in positions:
         entry = dict(found.get(position) or {"position": position})
         item = items.get(entry.pop("key", None) or ("", ""))
         entry["title"] = item["title"] if item else None
         entry["url"] = (item or {}).get("url") or entry.get("url")
-        out[name] = entry
+        out[position] = entry
     return out
 
 

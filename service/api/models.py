@@ -139,6 +139,28 @@ class Model(Shape):
     aliases: list[str]
 
 
+class DisputedReport(Shape):
+    """One value a source reported for a figure the sources disagree on."""
+
+    value: int | str
+    current: bool
+    authority: Literal["lab", "press"]
+    confidence: float
+    occurred_at: str
+    position: int
+    flags: list[str]
+    evidence: str | None = None
+    source_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+
+
+class ModelDetail(Model):
+    """One model's facts and, per field the sources disagree on, each side's report."""
+
+    disputes: dict[str, list[DisputedReport]] = {}
+
+
 class ModelPage(Shape):
     items: list[Model]
     next: str | None
@@ -212,6 +234,16 @@ class Audit(Shape):
     events: int
     first_bad_position: int | None
     problems: list[str]
+
+
+class AuditHead(Shape):
+    """An anchored head; ``signature`` and ``public_key`` (base64) when heads are signed."""
+
+    position: int
+    hash: str
+    recorded_at: str | None
+    signature: str | None = None
+    public_key: str | None = None
 
 
 class PollOutcome(Shape):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api import charts, citystats
+from service.api.disputes import with_evidence
 from service.api.eventtext import describe
 from service.api.historychart import Series, history_chart
 from service.api.modelevents import events_page
@@ -97,6 +98,7 @@ def model_page(
     model = reads.model(slug, at)
     if model is None:
         return None
+    model = with_evidence(services.engine, model)
     standings = reads.standings(leaderboard, at)
     board = standings["leaderboard"]
     history = reads.history(slug, board, at)

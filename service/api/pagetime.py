@@ -16,7 +16,9 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from starlette.requests import Request
 
+from service.anchor import Head
 from service.api.query import TIME_AXIS, QuerySpec, at_of
+from service.appendsql import head_record
 from service.bootstrap import Services
 from service.clock import format_time
 from service.schema import events
@@ -63,6 +65,7 @@ def stamp(services: Services, time: PageTime, position: int) -> dict[str, Any]:
     """What the page header says about where the page stands, and its permanent link."""
     with services.engine.connect() as conn:
         found = conn.execute(sa.select(events.c.hash).where(events.c.position == position)).scalar()
+        log_head = Head(*head_record(conn)).as_dict()
     at = time.at
     asked = at.position
     return {
@@ -75,6 +78,8 @@ def stamp(services: Services, time: PageTime, position: int) -> dict[str, Any]:
         "permalink": time.pinned_href(position),
         "href": time.href,
         "axes": time.axes(),
+        # The log's anchored head when the page was rendered (a past head stays provable).
+        "log_head": log_head,
     }
 
 

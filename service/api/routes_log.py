@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.anchor import current_head
 from service.api import models
 from service.api.batched import Batched
 from service.api.context import ApiContext, render_json
@@ -22,6 +23,7 @@ from service.api.redact import public_row
 from service.api.routes_read import Cursor, Slug
 from service.audit import verify_chain
 from service.chain import envelope_dict
+from service.headsign import signed
 from service.tables import Table
 
 Format = Annotated[
@@ -107,6 +109,15 @@ def log_routes(api: ApiContext) -> APIRouter:
             "problems": report.problems,
         }
         content, media_type = render_json(body)
+        return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
+
+    @router.get("/audit/head", response_model=models.AuditHead, tags=["operations"])
+    def audit_head() -> Response:
+        """The log's head ``{"position", "hash", "recorded_at"}``, signed with Ed25519 when
+        ``[audit] signing_key`` is set. Keep it: ``crownlog audit verify --expect POS:HASH``
+        later proves the log still holds it."""
+        statement = signed(current_head(services.engine), api.head_key)
+        content, media_type = render_json(statement)
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
     @router.get(

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from service.api import models
 from service.api.context import ApiContext
+from service.api.disputes import with_evidence
 from service.api.formats import CSV_RESPONSE, FORMAT, csv_table, page_size
 from service.api.params import BadParameter, page
 from service.api.query import (
@@ -137,7 +138,7 @@ def read_routes(api: ApiContext) -> APIRouter:
 
     @router.get(
         "/models/{slug}",
-        response_model=models.Model,
+        response_model=models.ModelDetail,
         responses={404: {"model": models.Error}},
         openapi_extra=MODEL.openapi(),
     )
@@ -149,7 +150,7 @@ def read_routes(api: ApiContext) -> APIRouter:
             found = reads.model(slug, at)
             if found is None:
                 raise HTTPException(404, f"no model {slug!r} is known{_when(at)}")
-            return found
+            return with_evidence(reads.engine, found)
 
         return await api.read(request, at, compute)
 

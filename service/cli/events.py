@@ -38,9 +38,21 @@ def export_(
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    clamp_time: bool = typer.Option(
+        False,
+        "--clamp-time",
+        help="Raise a recorded_at that runs backwards to the time before it (recomputing the "
+        "chain) instead of refusing the file.",
+    ),
 ) -> None:
     """Append an export file to the log; a file that fails any check writes nothing."""
     store = context(ctx).services(upgrade_empty=True).store
     typer.echo(f"verifying {file} …", err=True)
-    count = import_events(store, file)
-    typer.echo(f"imported {count} events; head is now {store.head()[0]}")
+    imported = import_events(store, file, clamp_time)
+    typer.echo(f"imported {imported.events} events; head is now {store.head()[0]}")
+    if imported.clamped:
+        typer.echo(
+            f"{imported.clamped} recorded_at times ran backwards and were raised (--clamp-time); "
+            "the imported events carry new hashes",
+            err=True,
+        )

@@ -12,6 +12,17 @@ from service.cli.timeopts import CSV, JSON, parse_option
 from service.diff import DEFAULT_THRESHOLD, Axis, Window, change_rows, changes
 
 
+def _shown(value: object) -> str:
+    """A cell for the terminal: times as their day (and minute, if not midnight)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        moment = text[:16].replace("T", " ")
+        return moment.removesuffix(" 00:00")
+    return text
+
+
 def register(app: typer.Typer) -> None:
     app.command()(diff)
 
@@ -46,14 +57,14 @@ def diff(
         return
     rows = change_rows(body)
     title = (
-        f"{axis} {body['from'][:16]} → {(body['to'] or 'now')[:16]} "
+        f"{axis} {_shown(body['from'])} → {_shown(body['to']) or 'now'} "
         f"(log {body['from_position']} → {body['to_position']})"
     )
     table = Table("kind", "board", "model", "before", "after", "change", "at", title=title)
     for row in rows:
         table.add_row(
             *(
-                "" if row.get(key) is None else str(row[key])
+                _shown(row.get(key))
                 for key in ("kind", "leaderboard", "model", "before", "after", "change", "at")
             )
         )

@@ -97,6 +97,7 @@ def serve(
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.httpguard import guarded_protocol
 
     sources = read_sources(context(ctx).settings, demo)
     services = context(ctx).services(upgrade_empty=True)
@@ -122,6 +123,10 @@ def serve(
             access_log=False,
             # Open event streams would otherwise hold a SIGTERM until they end.
             timeout_graceful_shutdown=5,
+            # Limits on heads, slow and idle connections (docs/operations.md, [http]).
+            http=guarded_protocol(settings.http),
+            timeout_keep_alive=settings.http.keep_alive,
+            limit_concurrency=settings.http.max_connections,
         )
     finally:
         wiring.close()

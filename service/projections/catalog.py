@@ -10,7 +10,9 @@ Folded: ``LabRegistered``/``LabUpdated`` (name, aliases, city, country, families
 tier 1, by a family pattern at tier 0), ``ModelReleased`` (released_at, open_weights, license,
 repo, url; a ``repo`` is also the weights evidence ``weights_repo``), ``WeightsRepoVerified``
 (``weights_repo``; the earliest evidence is kept, see ``service.projections.weights``),
-``ModelRepoLinked`` (``repo_links``: the candidates), ``ModelSpecReported``,
+``ModelRepoLinked`` (``repo_links``: the candidates), ``ModelSpecReported`` (ranked by
+``service.projections.authority``; every distinct figure kept under ``reports``, see
+``service.projections.disputes``),
 ``ModelLicenseChanged``, ``DownloadsReported`` and, as tier-0 hints, a ``ScoreReported`` row's
 ``open_weights``/``license``/``name``. A payload value of
 ``None`` reports nothing. An unreadable ``released_at`` is skipped rather than failing a rebuild.
@@ -29,6 +31,8 @@ from typing import Any
 
 from service.clock import format_time, parse_time
 from service.events import Foldable
+from service.projections import disputes
+from service.projections.authority import spec_key
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
 from service.projections.weights import REPO_FIELD
 
@@ -133,10 +137,12 @@ def _placed(state: Catalog, event: Foldable) -> Catalog:
 
 
 def _spec(state: Catalog, event: Foldable) -> Catalog:
-    data, key = event.data, fact_key(event, OWN)
+    # A lab's own figure outranks a secondary page's; every distinct figure stays on record.
+    data, key = event.data, spec_key(event)
     fields = _model(state, data["model"])
     for name in _SPEC_FIELDS:
         _put(fields, name, data.get(name), key)
+    disputes.record(fields, data, key)
     return state
 
 

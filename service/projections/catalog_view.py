@@ -7,6 +7,7 @@ from typing import Any
 from service.clock import format_time
 from service.projections import weights as weights_rules
 from service.projections.catalog import Catalog, Fields
+from service.projections.disputes import REPORTS
 
 _MODEL_KEYS = (
     "name",
@@ -92,4 +93,4 @@ def provenance(catalog: Catalog, kind: str, slug: str) -> dict[str, int]:
     """``{field: position}`` of the event behind each current fact of a ``lab`` or ``model``."""
     table = catalog.labs if kind == "lab" else catalog.models
     fields = table.get(slug) or {}
-    return {name: key[3] for name, (key, _value) in sorted(fields.items())}
+    return {name: key[3] for name, (key, _value) in sorted(fields.items()) if name != REPORTS}

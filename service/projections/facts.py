@@ -5,6 +5,8 @@ then the higher ``confidence``, then the later ``occurred_at``, then the later l
 The position makes the order total, so every fold of the same events picks the same winner
 whatever the order it saw them in.
 
+- Tier ``LAB`` (2, spec fields only, ``service.projections.authority``): a figure the lab itself
+  stated (its model card, its own feed or listing).
 - Tier ``OWN`` (1): a lab's or model's own facts — registration, release, spec, license,
   downloads.
 - Tier ``HINT`` (0): what a leaderboard row says about a model (``open_weights``, ``license``,

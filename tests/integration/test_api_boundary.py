@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from service import migrate
 from service.api.app import create_app
@@ -82,3 +83,22 @@ def test_sources_and_the_admin_poll_never_echo_local_paths(services: Services) -
     assert row["effective_url"] == "https://hub.example/api/models?page=2"
     assert row["last_error"].startswith("file (local path) does not exist (file:(local path))")
     assert row["bozo_reason"] == "line 3 of (local path): bad row"
+
+
+def test_readyz_names_the_dependency_but_not_the_driver_details(tmp_path: Path) -> None:
+    """A database that cannot be reached: /readyz says "database unreachable" and nothing of
+    the driver's message (host, port, user, database name), which goes to the log."""
+    url = "postgresql://crownlog_reader:s3cret@127.0.0.1:1/private_db?connect_timeout=2"
+    built = build(apidata.settings(url, tmp_path))
+    try:
+        with capture_logs() as logs, TestClient(create_app(built)) as client:
+            response = client.get("/readyz")
+    finally:
+        built.close()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["ready"] is False and body["database"] == "unreachable"
+    for secret in ("127.0.0.1", "private_db", "crownlog_reader", "s3cret", "connection"):
+        assert secret not in response.text, secret
+    logged = [entry for entry in logs if entry["event"] == "readiness: database unreachable"]
+    assert logged and "127.0.0.1" in logged[0]["error"]

@@ -86,14 +86,14 @@ def test_history_shows_when_the_weights_opened(race: Race) -> None:
     body = race.get("/api/v1/models/late-opener/history", leaderboard="side")
     assert [(p["as_of"][:10], p["weights"]) for p in body["points"]] == [
         ("2025-07-01", "closed"),
-        ("2025-08-01", "open"),
+        ("2025-08-01", "claimed"),  # an open licence claimed; no weights repository known
     ]
     rows = list(csv.DictReader(io.StringIO(race.client.get(
         "/api/v1/models/late-opener/history", params={"leaderboard": "side", "format": "csv"}
     ).text)))  # fmt: skip
     assert [(r["score"], r["weights"], r["leaderboard"]) for r in rows] == [
         ("1000.0", "closed", "side"),
-        ("1010.0", "open", "side"),
+        ("1010.0", "claimed", "side"),
     ]
 
 
@@ -113,7 +113,7 @@ def test_changes_between_two_dates(race: Race) -> None:
     assert (crown["before"], crown["after"]) == (KIMI, GLM)
     assert [r["model"] for r in crown["reigns"]] == [QWEN, GLM]
     weights = {w["model"]: (w["before"], w["after"]) for w in body["weights"]}
-    assert weights["late-opener"] == ("closed", "open")
+    assert weights["late-opener"] == ("closed", "claimed")
     assert weights[GLM] == ("unknown", "open") and KIMI not in weights
     quieter = race.get("/api/v1/changes", **WINDOW, threshold=4)
     assert next(b for b in quieter["boards"] if b["leaderboard"] == apidata.BOARD)["moved"] == []
@@ -211,7 +211,7 @@ def test_pinned_pages_are_byte_identical_after_a_backfill(fresh: Race) -> None:
     head = fresh.services.reads.head()
     at = {"as_of": "2025-07-30", "position": str(head)}
     before = {path: _get_bytes(fresh.client, path, at) for path in PINNED_PAGES}
-    as_of_before = fresh.get("/api/v1/crown", as_of="2025-07-30")
+    as_of_before = fresh.get("/api/v1/standings", as_of="2025-07-30")
     assert all(b"will not change" in body for body in before.values())
 
     _backfill_a_late_snapshot(fresh)
@@ -220,10 +220,9 @@ def test_pinned_pages_are_byte_identical_after_a_backfill(fresh: Race) -> None:
     try:
         client = TestClient(create_app(services))
         assert services.reads.head() > head
-        as_of_after = client.get("/api/v1/crown", params={"as_of": "2025-07-30"}).json()
-        assert (
-            as_of_after["holder"]["model"] == "backfilled-model" != as_of_before["holder"]["model"]
-        )
+        as_of_after = client.get("/api/v1/standings", params={"as_of": "2025-07-30"}).json()
+        assert "backfilled-model" in [row["model"] for row in as_of_after["rows"]]
+        assert "backfilled-model" not in [row["model"] for row in as_of_before["rows"]]
         for path in PINNED_PAGES:
             assert _get_bytes(client, path, at) == before[path], path
         unpinned = client.get("/", params={"as_of": "2025-07-30"}).content
@@ -240,7 +239,7 @@ def _get_bytes(client: TestClient, path: str, params: dict[str, str]) -> bytes:
 
 
 def _backfill_a_late_snapshot(race: Race) -> None:
-    """Backfill an archived Jul 25 snapshot in which an open model leads the open field."""
+    """Backfill an archived Jul 25 snapshot led by a model nobody had listed."""
     rows = [{"model": "backfilled-model", "score": 1440, "license": "Apache 2.0"}]
     rows += [
         {"model": m, "score": s, "license": lic}

@@ -1,0 +1,92 @@
+"""Whether a stored payload means what its type says: known type and schema, fields and kinds.
+
+An imported file or a stored log can carry a perfectly chained event that no fold understands:
+an unknown type, a schema newer than this code (or one with no upcaster), a missing or unknown
+field, a score that is a string. ``payload_problem`` names the first such flaw in one phrase.
+Field kinds are keyed by field name: a name means the same thing in every event type
+(docs/design.md §3). A field not listed here may hold any JSON value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.errors import SchemaError
+from service.event_types import EVENT_TYPES
+from service.upcasting import upcast
+
+# JSON kinds: "text", "int" (not bool), "number" (int or float, not bool), "bool", "list",
+# "texts" (a list of strings), "object", "null".
+_NAMES = ("slug", "name", "model", "leaderboard", "method", "source_id", "item_id", "sha256")
+FIELD_KINDS: dict[str, frozenset[str]] = {
+    **{name: frozenset({"text"}) for name in _NAMES},
+    "lab": frozenset({"text", "null"}),
+    "city": frozenset({"text", "null"}),
+    "country": frozenset({"text", "null"}),
+    "family": frozenset({"text", "null"}),
+    "aliases": frozenset({"texts", "null"}),
+    "value": frozenset({"number"}),
+    "confidence": frozenset({"number", "null"}),
+    "ci_low": frozenset({"number", "null"}),
+    "ci_high": frozenset({"number", "null"}),
+    "votes": frozenset({"int", "null"}),
+    "rank": frozenset({"int", "null"}),
+    "params_total": frozenset({"int", "null"}),
+    "params_active": frozenset({"int", "null"}),
+    "context_length": frozenset({"int", "null"}),
+    "downloads": frozenset({"int"}),
+    "likes": frozenset({"int", "null"}),
+    "open_weights": frozenset({"bool", "null"}),
+    "as_of": frozenset({"text"}),
+    "released_at": frozenset({"text", "null"}),
+    "published": frozenset({"text", "null"}),
+    "updated": frozenset({"text", "null"}),
+    "fields": frozenset({"object", "null"}),
+    "evidence": frozenset({"text", "null"}),
+    "snippet": frozenset({"text"}),
+}
+
+
+def kind_of(value: Any) -> frozenset[str]:
+    """The JSON kinds ``value`` satisfies."""
+    if value is None:
+        return frozenset({"null"})
+    if isinstance(value, bool):
+        return frozenset({"bool"})
+    if isinstance(value, int):
+        return frozenset({"int", "number"})
+    if isinstance(value, float):
+        return frozenset({"number"})
+    if isinstance(value, str):
+        return frozenset({"text"})
+    if isinstance(value, list):
+        texts = all(isinstance(item, str) for item in value)
+        return frozenset({"list", "texts"}) if texts else frozenset({"list"})
+    if isinstance(value, dict):
+        return frozenset({"object"})
+    return frozenset()
+
+
+def payload_problem(type_name: str, schema: int, data: Any) -> str | None:
+    """What is wrong with a stored payload of ``type_name`` at ``schema``, or None."""
+    if type_name not in EVENT_TYPES:
+        return f"unknown event type {type_name!r}"
+    if not isinstance(data, dict):
+        return f"{type_name} data is a JSON {type(data).__name__}, not an object"
+    try:
+        _schema, current = upcast(type_name, schema, data)
+    except SchemaError as exc:
+        return str(exc)
+    event_type = EVENT_TYPES[type_name]
+    missing = [name for name in event_type.required if name not in current]
+    if missing:
+        return f"{type_name} payload lacks {', '.join(missing)}"
+    unknown = sorted(set(current) - set(event_type.required) - set(event_type.optional))
+    if unknown:
+        return f"{type_name} payload has unknown field(s) {', '.join(unknown)}"
+    for name, value in current.items():
+        allowed = FIELD_KINDS.get(name)
+        if allowed is not None and not allowed & kind_of(value):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            return f"{type_name} field {name} is {shown}, not {' or '.join(sorted(allowed))}"
+    return None

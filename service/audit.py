@@ -147,11 +147,13 @@ def audit(
     for key in sorted(set(stored) | set(expected)):
         report.rows_checked += 1
         if stored.get(key) != expected.get(key):
-            state = "missing" if key not in stored else "unexpected" if key not in expected else ""
-            report.problems.append(
-                f"projection row {key[0]}/{key[1]} {state or 'differs from'}"
-                f"{' from' if state else ''} a replay of the log"
-            )
+            if key not in stored:
+                how = "is missing from the stored tables (a replay of the log has it)"
+            elif key not in expected:
+                how = "is in the stored tables but not in a replay of the log"
+            else:
+                how = "differs from a replay of the log"
+            report.problems.append(f"projection row {key[0]}/{key[1]} {how}")
     for projection in sorted({name for name, _key in expected} | {name for name, _ in stored}):
         report.digests[projection] = {
             "stored": rows_digest(stored, projection),

@@ -2,7 +2,8 @@
 
 One literal registry a reader can find. Names are past-tense facts and never reused; a shape
 change bumps ``schema`` and adds an upcaster (``service.upcasting``). Streams are named
-``lab:<slug>``, ``model:<slug>``, ``leaderboard:<slug>`` and ``source:<source id>``.
+``lab:<slug>``, ``model:<slug>``, ``leaderboard:<slug>``, ``source:<source id>`` and
+``crown:rule``.
 
 Every extracted fact (release, spec, license, mention) carries ``evidence`` (the sentence it
 was read from) and ``confidence`` (0..1).

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from jobs.catalogsync import IDENTITY_TIME, RULE_STREAM
 from jobs.notify.deliverer import deliver_all
 from jobs.notify.follower import NotifyFollower
 from service.bootstrap import Services, build
 from service.clock import format_time
 from service.events import NewEvent, Provenance
-from service.settings import NotifyTarget, Settings
+from service.settings import FetchPolicySettings, NotifyTarget, Settings
 from tests.conftest import CATALOG
+from tests.race import catalog
 
 SECRET = "s3cret-for-tests"
 
@@ -32,9 +34,11 @@ def webhook(name: str, url: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def services_with(url: str, *targets: dict[str, Any]) -> Services:
+def services_with(url: str, *targets: dict[str, Any], allow_private: bool = True) -> Services:
+    """Services notifying ``targets``; loopback receivers need ``[fetch] allow_private``."""
     notify = [NotifyTarget(**t) for t in targets]
-    settings = Settings(database_url=url, catalog=CATALOG, notify=notify)
+    fetch = FetchPolicySettings(allow_private=allow_private)
+    settings = Settings(database_url=url, catalog=CATALOG, notify=notify, fetch=fetch)
     return build(settings)
 
 
@@ -71,3 +75,17 @@ def release(model: str, released: datetime, license_: str = "MIT") -> NewEvent:
 
 def days_ago(now: datetime, n: int) -> datetime:
     return now - timedelta(days=n)
+
+
+def race_catalog() -> list[NewEvent]:
+    """The test race's labs and models under the ``claimed`` crown rule: their licences claim
+    open weights and no weights repository is known, as on a board without evidence."""
+    rule = NewEvent(
+        RULE_STREAM,
+        "CrownRuleChanged",
+        {"weights": "claimed", "previous": "open"},
+        IDENTITY_TIME,
+        Provenance("settings", "crown.weights"),
+        "crown-rule:test:claimed",
+    )
+    return [rule, *catalog()]

@@ -55,6 +55,14 @@ def catalog() -> list[NewEvent]:
                   "evidence": f"{slug} is under {license_}"}, EPOCH, origin, f"license:{slug}")
         for slug, license_ in OPEN.items()
     ]  # fmt: skip
+    # The evidence that makes their weights open (a licence is only a claim): a verified
+    # repository, undated here so the synthetic story's dates stay free.
+    events += [
+        NewEvent(f"model:{slug}", "WeightsRepoVerified",
+                 {"model": slug, "repo": f"{MODELS[slug]}/{slug}"}, EPOCH, origin,
+                 f"weights:{slug}")
+        for slug in OPEN
+    ]  # fmt: skip
     return events
 
 

@@ -2,7 +2,9 @@
 ntfy, a JSON endpoint … — the URL schemes Apprise knows).
 
 Apprise is imported only when a target uses it. Its own log lines of a failed send become the
-delivery's error text; URLs are never logged (they often carry tokens).
+delivery's error text; URLs are never logged (they often carry tokens). Apprise makes its own
+connections, so the fetcher's URL policy (``[fetch] allow_private``) guards webhooks only:
+Apprise URLs are the operator's own, written in the config.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from service.settings import NotifyTarget
 class AppriseChannel:
     """Sends deliveries of one target through Apprise."""
 
-    def __init__(self, target: NotifyTarget, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, target: NotifyTarget, client: httpx.Client | None = None, policy: object = None
+    ) -> None:  # client and policy: the webhook channel's, unused here
         import apprise
 
         self._apprise = apprise.Apprise()

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import httpx
 import structlog
 
-from jobs.notify.channel import channel_for
+from jobs.notify.channel import channel_for, url_policy
 from jobs.notify.deliverer import Deliverer
 from jobs.notify.deriver import Deriver
 from service.bootstrap import Services
@@ -28,9 +28,12 @@ class NotifyFollower:
     def __init__(self, services: Services, tick: float = TICK) -> None:
         targets = services.settings.notify
         self._client = httpx.Client(follow_redirects=False)
+        policy = url_policy(services)
         self.deriver = Deriver(services.engine, services.reads, services.clock)
         self.deliverers = [
-            Deliverer(services.engine, target, channel_for(target, self._client), services.clock)
+            Deliverer(
+                services.engine, target, channel_for(target, self._client, policy), services.clock
+            )
             for target in targets
         ]
         self._tick = tick

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy.engine import Connection
 
 from jobs.notify import alertstore, targetstore
-from jobs.notify.channel import Channel, channel_for
+from jobs.notify.channel import Channel, channel_for, url_policy
 from jobs.notify.deliverer import HEALTH_KINDS, Unit, attempt, send
 from jobs.notify.deriver import derive_appends
 from jobs.notify.filters import health_alert, wanted
@@ -69,7 +69,7 @@ def replay(
     _derive_before_origin(services, start)
     report = ReplayReport()
     with httpx.Client(follow_redirects=False) as client:
-        channel = channel_for(target, client)
+        channel = channel_for(target, client, url_policy(services))
         with services.engine.connect() as conn:
             units = list(_units(conn, target, start, end, since, until))
         for unit in units:
@@ -172,7 +172,9 @@ def sample(services: Services, name: str) -> tuple[bool, str | None, str]:
     }
     unit = Unit(f"test-{int(now.timestamp())}", [alert], now)
     with httpx.Client(follow_redirects=False) as client:
-        sent, ms = send(channel_for(target, client), target.name, unit, test=True)
+        sent, ms = send(
+            channel_for(target, client, url_policy(services)), target.name, unit, test=True
+        )
     with services.engine.connect() as conn, conn.execution_options(**WRITE).begin():
         targetstore.log_attempt(conn, attempt(target.name, unit, "test", sent, ms, now))
     return sent.ok, sent.error, unit.delivery

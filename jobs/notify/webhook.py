@@ -4,7 +4,9 @@
 the receiver check the body came from this crownlog; ``X-Crownlog-Delivery`` names the
 delivery (the log position, or ``health-<id>``, ``test-<time>``) so a receiver can drop the
 repeat of an at-least-once delivery. Only a 2xx answer counts as delivered; redirects are
-not followed (a moved endpoint is a configuration change).
+not followed (a moved endpoint is a configuration change). The URL passes the project's URL
+policy (``jobs.fetch.urlpolicy``) before every send, and the connection goes to the address it
+checked: a webhook resolving to a private address is refused unless ``[fetch] allow_private``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 import httpx
 import orjson
 
+from jobs.fetch.types import FetchError
+from jobs.fetch.urlpolicy import UrlPolicy, pinned
 from jobs.notify.channel import Sent
 from service import __version__
 from service.settings import NotifyTarget
@@ -34,8 +38,10 @@ def verify(body: bytes, secret: str, signature: str) -> bool:
 class WebhookChannel:
     """POSTs deliveries of one target."""
 
-    def __init__(self, target: NotifyTarget, client: httpx.Client) -> None:
+    def __init__(self, target: NotifyTarget, client: httpx.Client, policy: UrlPolicy) -> None:
         assert target.webhook is not None and target.secret is not None
+        self._what = f"the webhook of notify target {target.name!r}"
+        self._policy = policy
         self._url = target.webhook
         self._secret = target.secret.get_secret_value()
         self._timeout = target.timeout
@@ -51,8 +57,13 @@ class WebhookChannel:
             "X-Crownlog-Events": ",".join(sorted({a["event"] for a in body["alerts"]})),
         }
         try:
+            address = self._policy.address_for(self._url, self._what)
+        except FetchError as exc:
+            return Sent(False, error=str(exc))
+        url, headers, extensions = pinned(self._url, headers, address)
+        try:
             response = self._client.post(
-                self._url, content=raw, headers=headers, timeout=self._timeout
+                url, content=raw, headers=headers, timeout=self._timeout, extensions=extensions
             )
         except httpx.HTTPError as exc:
             return Sent(False, error=f"{type(exc).__name__}: {exc or 'no detail'}")

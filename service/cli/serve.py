@@ -30,18 +30,15 @@ class ApiWiring:
     one keeps the last valid sources and is reported (``sources_status``)."""
 
     def __init__(self, services: Services, sources: SourceSet, demo: bool = False) -> None:
-        from prometheus_client import REGISTRY
-
         import jobs.metrics  # noqa: F401  (registers the poll metrics that /metrics exposes)
-        from jobs.notify.metrics import NotifyCollector
+        from jobs.notify.metrics import expose
 
         self._services = services
         self._set = sources
         self._demo = demo
         self._lock = threading.Lock()
         self._built: list[Any] = []
-        self._notify_metrics = NotifyCollector(services.engine)
-        REGISTRY.register(self._notify_metrics)
+        expose(services.engine)  # notification counts at /metrics
 
     def sources(self) -> list[dict[str, Any]]:
         from jobs.schedule.sourcestatus import source_rows
@@ -73,9 +70,9 @@ class ApiWiring:
         return outcome
 
     def close(self) -> None:
-        from prometheus_client import REGISTRY
+        from jobs.notify.metrics import expose
 
-        REGISTRY.unregister(self._notify_metrics)
+        expose(None)
         with self._lock:
             for ingestion in self._built:
                 ingestion.close()

@@ -221,6 +221,47 @@ def test_a_body_over_the_cap_is_refused(web: HTTPServer, sleeps: Sleeps) -> None
         assert caught.value.retryable is False
 
 
+CAP = 1000
+SIZES = {"exactly the cap": CAP, "one byte over": CAP + 1}
+SHAPES = {
+    "declared": lambda body: Response(body),  # Content-Length given
+    "streamed": lambda body: Response(iter([body[:600], body[600:]])),  # chunked, no length
+    "gzip": lambda body: Response(gzip.compress(body), headers={"Content-Encoding": "gzip"}),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("size", SIZES)
+def test_a_body_of_exactly_the_cap_is_accepted_and_one_byte_more_refused(
+    web: HTTPServer, sleeps: Sleeps, shape: str, size: str
+) -> None:
+    """The cap is inclusive, for declared, streamed and compressed bodies alike (the limit
+    counts inflated bytes)."""
+    body = bytes(range(256)) * 4
+    body = (body * 2)[: SIZES[size]]
+    web.expect_request("/edge").respond_with_response(SHAPES[shape](body))
+    fetch = fetcher(sleeps, max_bytes=CAP)
+    if SIZES[size] <= CAP:
+        assert fetch.fetch(web.url_for("/edge")).body == body
+    else:
+        with pytest.raises(FetchError, match=f"exceeded {CAP} bytes after decompression"):
+            fetch.fetch(web.url_for("/edge"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_file_of_exactly_the_cap_is_read_and_one_byte_more_refused(
+    tmp_path: Path, size: str
+) -> None:
+    path = tmp_path / "edge.json"
+    path.write_bytes(b"x" * SIZES[size])
+    fetch = Fetcher(FetchSettings(max_bytes=CAP))
+    if SIZES[size] <= CAP:
+        assert fetch.fetch(path.as_uri()).body == b"x" * CAP
+    else:
+        with pytest.raises(FetchError, match=f"exceeds {CAP} bytes"):
+            fetch.fetch(path.as_uri())
+
+
 @pytest.fixture(scope="module")
 def gzip_bomb() -> bytes:
     """About 250 kB of gzip that inflates to 256 MiB."""

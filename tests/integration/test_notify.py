@@ -12,8 +12,17 @@ from jobs.notify.webhook import verify
 from service.bootstrap import Services
 from service.clock import utcnow
 from tests.conftest import ROOT
-from tests.notifydata import SECRET, days_ago, drain, release, services_with, until, webhook
-from tests.race import catalog, snapshot
+from tests.notifydata import (
+    SECRET,
+    days_ago,
+    drain,
+    race_catalog,
+    release,
+    services_with,
+    until,
+    webhook,
+)
+from tests.race import snapshot
 from tests.receiver import Receiver, receiver
 
 FEED = ROOT / "tests" / "fixtures" / "news-3.xml"
@@ -39,7 +48,7 @@ def test_a_new_target_starts_at_the_head_then_gets_the_crown_change(
 ) -> None:
     """History before the target existed is not sent; the next crown change is, signed."""
     services = services_with(database_url, webhook("desk", hook.url))
-    services.store.append([*catalog(), *snapshot("2025-06-17", JUN)])
+    services.store.append([*race_catalog(), *snapshot("2025-06-17", JUN)])
     follower = _started(services)
     assert hook.requests == []
     appended = services.store.append(snapshot("2025-07-18", JUL)).appended
@@ -55,7 +64,7 @@ def test_a_new_target_starts_at_the_head_then_gets_the_crown_change(
     crown = body["alerts"][0]
     assert crown["previous"] == "deepseek-r1-0528" and crown["leaderboard"] == "lmarena-text"
     assert crown["lab"] == "moonshot" and crown["city"] == "Beijing"
-    assert crown["weights"] == "open"
+    assert crown["weights"] == "claimed"  # a licence claim; no weights repository is known
     assert drain(follower) == 0 and len(hook.requests) == 1
     follower.stop()
     services.close()
@@ -66,7 +75,7 @@ def test_retries_after_server_errors_then_recovers(database_url: str, hook: Rece
     from jobs.notify import targetstore
 
     services = services_with(database_url, webhook("desk", hook.url))
-    services.store.append([*catalog(), *snapshot("2025-06-17", JUN)])
+    services.store.append([*race_catalog(), *snapshot("2025-06-17", JUN)])
     follower = _started(services)
     hook.answer(500, 500)
     services.store.append(snapshot("2025-07-18", JUL))
@@ -93,9 +102,10 @@ def test_filters_choose_alerts_by_lab_city_board_and_release_age(
         webhook("zhipu", hook.url + "/zhipu", lab=["zhipu"]),
         webhook("hangzhou", hook.url + "/hz", city="hangzhou"),
         webhook("other-board", hook.url + "/other", leaderboard=["webdev"], events=["crown"]),
-        webhook("closed", hook.url + "/closed", weights=["closed"]),
+        webhook("open-only", hook.url + "/open", weights=["open"]),
+        webhook("claimed", hook.url + "/claimed", weights="claimed", events=["crown"]),
     )
-    services.store.append(catalog())
+    services.store.append(race_catalog())
     follower = _started(services)
     now = utcnow()
     services.store.append([release("glm-4.5", days_ago(now, 2))])
@@ -109,6 +119,7 @@ def test_filters_choose_alerts_by_lab_city_board_and_release_age(
     assert by_path == {
         "/hook/zhipu": [("release", "glm-4.5")],
         "/hook/hz": [("crown", "deepseek-r1-0528")],
+        "/hook/claimed": [("crown", "deepseek-r1-0528")],
     }
     follower.stop()
     services.close()
@@ -119,7 +130,7 @@ def test_replay_resends_a_range(database_url: str, hook: Receiver) -> None:
     from jobs.notify.replay import replay
 
     services = services_with(database_url, webhook("desk", hook.url))
-    services.store.append(catalog())
+    services.store.append(race_catalog())
     follower = _started(services)
     services.store.append(snapshot("2025-06-17", JUN))
     since = utcnow()
@@ -144,7 +155,7 @@ def test_apprise_json_target_posts_a_short_message(database_url: str, hook: Rece
         "retry_initial": 0.05,
     }
     services = services_with(database_url, target)
-    services.store.append([*catalog(), *snapshot("2025-06-17", JUN)])
+    services.store.append([*race_catalog(), *snapshot("2025-06-17", JUN)])
     follower = _started(services)
     services.store.append(snapshot("2025-07-18", JUL))
     drain(follower)
@@ -189,5 +200,26 @@ def test_source_failing_and_recovered_come_from_poll_state(
     assert alerts[0]["consecutive_errors"] == 2 and "feed.xml" in alerts[0]["error"]
     assert alerts[1]["after_errors"] == 3
     assert all(got.delivery.startswith("health-") for got in hook.delivered())
+    follower.stop()
+    services.close()
+
+
+def test_a_webhook_to_a_private_address_is_refused_without_allow_private(
+    database_url: str, hook: Receiver
+) -> None:
+    """The URL policy guards webhooks too: loopback is refused and the target backs off."""
+    from jobs.notify import targetstore
+
+    services = services_with(database_url, webhook("desk", hook.url), allow_private=False)
+    services.store.append([*race_catalog(), *snapshot("2025-06-17", JUN)])
+    follower = _started(services)
+    services.store.append(snapshot("2025-07-18", JUL))
+    drain(follower)
+    assert hook.requests == []
+    with services.engine.connect() as conn:
+        state = targetstore.load(conn, "desk")
+    assert state is not None and state.consecutive_errors == 1
+    assert state.last_error is not None and "loopback" in state.last_error
+    assert "allow_private" in state.last_error
     follower.stop()
     services.close()

@@ -29,6 +29,7 @@ def _config(folder: Path, hook: Receiver, log_format: str = "json") -> dict[str,
     (folder / "sources.toml").write_text("")
     (folder / "crownlog.toml").write_text(
         settings_toml(log_format=log_format)
+        + '\n[fetch]\nallow_private = true\n[crown]\nweights = "claimed"\n'
         + "\n[[notify]]\n"
         + f'name = "desk"\nevents = ["crown"]\nwebhook = "{hook.url}"\nsecret = "{SECRET}"\n'
         + "timeout = 60\nretry_initial = 0.2\nretry_max = 1\n"

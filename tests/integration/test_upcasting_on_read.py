@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _log() -> list[StoredEvent]:
-    """Identity at schema 1, then two ScoreReported written at schema 0 (``ci: [low, high]``)."""
+    """Identity and weights at schema 1, then two ScoreReported written at schema 0
+    (``ci: [low, high]``)."""
     raw: list[tuple[str, str, int, dict[str, Any], datetime]] = [
         ("lab:zhipu", "LabRegistered", 1, {"slug": "zhipu", "name": "Zhipu AI", "city": "Beijing"},
          EPOCH),
@@ -28,6 +30,11 @@ def _log() -> list[StoredEvent]:
          {"slug": "glm-4.5", "name": "GLM-4.5", "lab": "zhipu"}, EPOCH),
         ("model:kimi-k2", "ModelRegistered", 1,
          {"slug": "kimi-k2", "name": "Kimi K2", "lab": "moonshot"}, EPOCH),
+        # Their weights repositories are known (a score's licence is only a claim).
+        ("model:glm-4.5", "WeightsRepoVerified", 1,
+         {"model": "glm-4.5", "repo": "zai-org/GLM-4.5"}, EPOCH),
+        ("model:kimi-k2", "WeightsRepoVerified", 1,
+         {"model": "kimi-k2", "repo": "moonshotai/Kimi-K2-Instruct"}, EPOCH),
     ]  # fmt: skip
     for model, value, ci in (
         ("glm-4.5", 1450.0, [1445.0, 1455.0]),
@@ -40,10 +47,11 @@ def _log() -> list[StoredEvent]:
              "open_weights": True, "provenance": "independent"},
             T,
         ))  # fmt: skip
-    events, prev = [], GENESIS_HASH
+    events, prev, versions = [], GENESIS_HASH, Counter[str]()
     for position, (stream, type_, schema, data, when) in enumerate(raw, start=1):
+        versions[stream] += 1
         draft = StoredEvent(
-            position, stream, 1 if stream.startswith("lab") or type_ == "ModelRegistered" else 2,
+            position, stream, versions[stream],
             type_, schema, data, when, T, Provenance("archive", f"item-{position}"),
             f"k{position}", prev, "",
         )  # fmt: skip

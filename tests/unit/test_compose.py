@@ -125,8 +125,10 @@ def test_the_compose_cli_accepts_the_file() -> None:
     """``docker compose config`` (no engine needed) validates the file where the CLI exists."""
     command = _compose_cli()
     if command is None:
-        why = "no compose CLI here (docker compose / docker-compose): CI validates the file with it"
-        pytest.skip(reason=why + " where it is installed; the parse tests above still run")
+        pytest.skip(
+            reason="no compose CLI here (docker compose / docker-compose): CI validates the "
+            "file with it where it is installed; the parse tests above still run"
+        )
     result = subprocess.run(
         [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
         capture_output=True,

@@ -222,3 +222,15 @@ def test_no_board_means_no_holder() -> None:
     """A board nothing was reported for has no holder and no reigns."""
     result = view(fold_all(cast(Log()).events))
     assert result == {"leaderboard": BOARD, "holder": None, "reigns": [], "contenders": []}
+
+
+def test_an_interval_that_only_touches_the_leaders_makes_a_co_holder() -> None:
+    """Intervals are closed: a challenger whose upper bound equals the leader's lower bound
+    overlaps it (a co-holder); one a hair below does not."""
+    log = cast(Log())
+    log.score(BOARD, "glm-4.5", 1430, "2025-08-10", ci=(1425.0, 1435.0))
+    log.score(BOARD, "kimi-k2", 1420, "2025-08-10", ci=(1415.0, 1425.0))  # touches at 1425
+    log.score(BOARD, "deepseek-r1-0528", 1419, "2025-08-10", ci=(1414.0, 1424.99))  # apart
+    holder = view(fold_all(log.events))["holder"]
+    assert holder["model"] == "glm-4.5"
+    assert holder["co_holders"] == ["kimi-k2"]

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 
 import jobs.metrics  # noqa: F401  (registers the poll metrics)
 import service.api.metrics  # noqa: F401  (registers the API metrics)
-from jobs.notify.metrics import NotifyCollector
+from jobs.notify.metrics import expose
 from service.db import create_engine
 from service.metrics import BY_NAME, METRICS, markdown_table
 from service.sourcemetrics import SOURCE_STATE, SourceStateCollector
@@ -31,12 +31,11 @@ def test_the_code_exports_exactly_the_listed_metrics() -> None:
     """Every crownlog metric on the registry is listed, and every listed one is registered
     (with the collectors ``serve`` adds: notifications read from an empty database)."""
     SOURCE_STATE.attach(lambda: [])
-    notify = NotifyCollector(create_engine("sqlite://"))
-    REGISTRY.register(notify)
+    expose(create_engine("sqlite://"))
     try:
         assert _registered() == set(BY_NAME)
     finally:
-        REGISTRY.unregister(notify)
+        expose(None)
 
 
 def test_operations_md_shows_the_generated_table() -> None:

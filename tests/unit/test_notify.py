@@ -158,3 +158,11 @@ def test_target_names_are_unique() -> None:
     with pytest.raises(ValidationError, match="unique"):
         Settings(notify=[target, target])
     assert Settings(notify=[target]).notify[0].apprise == ("json://h",)
+
+
+def test_targets_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CROWNLOG_NOTIFY holds the list as JSON (keeps a secret out of the file)."""
+    value = '[{"name": "x", "events": ["crown"], "webhook": "https://h.example/", "secret": "s"}]'
+    monkeypatch.setenv("CROWNLOG_NOTIFY", value)
+    [target] = Settings().notify
+    assert target.secret is not None and target.secret.get_secret_value() == "s"

@@ -1,4 +1,4 @@
-"""Every file of a real-world feed corpus: served over loopback HTTP, fetched, parsed in the sandbox.
+"""Every file of a real-world feed corpus: served over loopback HTTP, fetched, parsed, sandboxed.
 
 The corpus is read in place from the folder ``CROWNLOG_CORPUS`` names (CI sets it); a clone without
 it skips these tests. Nothing may crash: each file yields a ParseResult or a ParseError/FetchError

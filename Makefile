@@ -29,10 +29,13 @@ lint: venv
 	$(BIN)/ruff format --check service jobs tests bench migrations setup.py
 	$(BIN)/mypy
 
+## make bench: every benchmark in bench/ (each prints a table and one JSON line)
+BENCHMARKS := append rebuild rebuild_folds poll api extraction_report
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
-	$(BIN)/python bench/append.py
-	$(BIN)/python bench/poll.py
+	@set -e; for name in $(BENCHMARKS); do \
+	  echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -44,6 +44,11 @@ class PastStates:
 
             threading.Thread(target=run, name="asof-ladder", daemon=True).start()
 
+    def clear(self) -> None:
+        """Forget every computed past state (the log they came from was replaced)."""
+        with self._lock:
+            self._cache.clear()
+
     def position_of(self, at: At, head: int) -> int:
         """The last position the reader may see at ``at`` (the known_at / position cut)."""
         if at.position is not None:

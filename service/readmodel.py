@@ -3,6 +3,10 @@
 Current reads come from in-memory fold states kept at the projections' checkpoint (which the
 append transaction moves with the log, so a read never sees the log ahead of them); each read
 checks the checkpoint and folds what is new. Past reads go through ``PastStates``.
+
+Each read compares the tip it folded (position and hash, ``service.tip``) with the database's:
+after a restore to a shorter or another log, the folded states would describe events the log no
+longer holds, so they are dropped (with the cached past states) and rebuilt from position 0.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from threading import Lock
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.engine import Engine
 
 from service.checkpoints import read_checkpoint
@@ -29,6 +34,9 @@ from service.projections.standings import standings_view
 from service.schema import events as events_table
 from service.scorehistory import model_events, read_history
 from service.timepoint import At
+from service.tip import GENESIS, Tip, continues, read_tip
+
+log = structlog.get_logger("crownlog.reads")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,7 @@ class ReadModel:
         self._past = PastStates(engine)
         self._lock = Lock()
         self._working: States = initial_states()
-        self._position = 0
+        self._folded: Tip = GENESIS
         self._published: States = snapshot(self._working)
 
     def head(self) -> int:
@@ -60,11 +68,19 @@ class ReadModel:
         with self.engine.connect() as conn:
             return read_checkpoint(conn, NAME)
 
+    def tip(self) -> Tip:
+        """The projections' position and the hash of the event there."""
+        with self.engine.connect() as conn:
+            return read_tip(conn)
+
     def view(self, at: At = At(), exact: bool = False) -> View:
         """The states to answer from, for ``at`` (``exact``: full fold states, for digests)."""
-        head = self.head()
+        tip = self.tip()
+        head = tip.position
         if at.is_now:
-            return View(self._current(head), head, None, None, self._clock())
+            return View(self._current(tip), head, None, None, self._clock())
+        with self._lock:
+            self._follow(tip)
         position = self._past.position_of(at, head)
         states = self._past.states(at, position, exact)
         recorded = self._recorded_at(position)
@@ -76,15 +92,34 @@ class ReadModel:
         head = self.head()
         return head if at.is_now else self._past.position_of(at, head)
 
-    def _current(self, head: int) -> States:
+    def _current(self, tip: Tip) -> States:
         with self._lock:
-            if head != self._position:
+            self._follow(tip)
+            if tip.position != self._folded.position:
                 with self.engine.connect() as conn:
-                    fold_range(conn, self._working, self._position, head)
+                    fold_range(conn, self._working, self._folded.position, tip.position)
                 crown.settle(self._working["crown"])
-                self._position = head
                 self._published = snapshot(self._working)
+            self._folded = tip
             return self._published
+
+    def _follow(self, tip: Tip) -> None:
+        """Start again from position 0 if the log under the folded states changed (a restore).
+        The caller holds the lock."""
+        if tip == self._folded:
+            return
+        with self.engine.connect() as conn:
+            if continues(conn, self._folded, tip):
+                return
+        log.warning(
+            "the log changed under the read model (a restore?): rebuilding from position 0",
+            folded_position=self._folded.position,
+            head=tip.position,
+        )
+        self._working = initial_states()
+        self._folded = GENESIS
+        self._published = snapshot(self._working)
+        self._past.clear()
 
     def _recorded_at(self, position: int) -> datetime | None:
         if position <= 0:

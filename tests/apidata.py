@@ -32,7 +32,7 @@ from service.bootstrap import Services, build
 from service.clock import parse_time
 from service.db import create_engine
 from service.settings import ApiSettings, HfSettings, Settings
-from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_server_url
+from tests.dbs import create_pg_database, drop_pg_database, require_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "config" / "catalog.toml"
@@ -232,15 +232,12 @@ def race_database(kind: str, directory: Path) -> Iterator[str]:
     """A migrated ``sqlite`` or ``postgresql`` database holding the race; yields its URL.
 
     Fixtures and ``sources.toml`` are left in ``directory`` (``settings`` points there)."""
-    import pytest
 
     server = None
     if kind == "sqlite":
         url = f"sqlite:///{directory / 'race.db'}"
     else:
-        server = postgres_server_url()
-        if server is None:
-            pytest.skip(reason=PG_SKIP)
+        server = require_postgres()
         url = create_pg_database(server, prefix="crownlog_api")
     try:
         engine = create_engine(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,15 @@ from service.bootstrap import projectors
 from service.db import create_engine
 from service.schema import metadata
 from service.store import EventStore
-from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_server_url
+from tests.dbs import create_pg_database, drop_pg_database, require_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+#: A folder of real-world feeds for the conformance tests (``feeds/``); CI names it.
+CORPUS = Path(os.environ["CROWNLOG_CORPUS"]) if os.environ.get("CROWNLOG_CORPUS") else None
+CORPUS_ABSENT = (
+    "no feed corpus: CROWNLOG_CORPUS names none (a user's clone); the conformance tests over "
+    "real-world feeds run in CI, where .ci/run sets it"
+)
 CATALOG = ROOT / "config" / "catalog.toml"
 
 
@@ -30,9 +36,7 @@ def settings_toml(**extra: str) -> str:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """One fresh, migrated PostgreSQL database for this test session (per xdist worker)."""
-    server = postgres_server_url()
-    if server is None:
-        pytest.skip(reason=PG_SKIP)
+    server = require_postgres()
     url = create_pg_database(server)
     engine = create_engine(url)
     migrate.upgrade(engine)
@@ -77,8 +81,8 @@ def store(engine: Engine) -> EventStore:
 
 
 @pytest.fixture
-def shared_dir() -> Path:
-    """``../shared`` beside the checkout (the corpus and facts); skips where it is absent."""
-    if not SHARED.is_dir():
-        pytest.skip(reason="../shared is not beside the checkout (a user's clone); CI has it")
-    return SHARED
+def corpus_dir() -> Path:
+    """The feed corpus named by ``CROWNLOG_CORPUS``; skips where there is none."""
+    if CORPUS is None or not (CORPUS / "feeds").is_dir():
+        pytest.skip(reason=CORPUS_ABSENT)
+    return CORPUS

@@ -44,6 +44,12 @@ class FeedServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self._cache: dict[str, bytes] = {}
 
+    def grow(self, items: int) -> None:
+        """Serve ``items`` items per feed from now on (new bodies, new ETags)."""
+        with self.lock:
+            self.items = items
+            self._cache.clear()
+
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
@@ -52,9 +58,10 @@ class FeedServer(ThreadingHTTPServer):
         name = path.rsplit("/", 1)[-1]
         if not name.endswith(".xml") or not name[:-4].isdigit():
             return None
-        if path not in self._cache:
-            self._cache[path] = rss(int(name[:-4]), self.items)
-        return self._cache[path]
+        with self.lock:
+            if path not in self._cache:
+                self._cache[path] = rss(int(name[:-4]), self.items)
+            return self._cache[path]
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -16,21 +16,22 @@ from sqlalchemy.engine import Engine
 
 from service.api.errors import unavailable
 from service.projections.persist import NAME
+from service.tip import TIP_SQL, Tip, tip_of
 
-_PARAM = {"sqlite": "?", "postgresql": "%s"}
 log = structlog.get_logger("crownlog.api")
 
 
 class CheckpointReader:
-    """``read()``: the position the projections have folded up to (0 before any event)."""
+    """``read()``: the tip the projections have folded up to (``GENESIS`` before any event):
+    the checkpoint's position and the hash of the event there."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._sql = f"SELECT position FROM checkpoints WHERE name = {_PARAM[engine.dialect.name]}"
+        self._sql = TIP_SQL[engine.dialect.name]
         self._connection: Any = None
         self._lock = threading.Lock()
 
-    def read(self) -> int:
+    def read(self) -> Tip:
         with self._lock:
             try:
                 if self._connection is None:
@@ -46,7 +47,7 @@ class CheckpointReader:
                 self.close_locked()
                 log.error("checkpoint read failed", error=repr(exc))
                 raise unavailable() from exc
-            return int(row[0]) if row else 0
+            return tip_of(row)
 
     def _connect(self) -> Any:
         connection = self._engine.raw_connection()

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,6 +26,9 @@ from service.bootstrap import Services
 from service.headsign import signing_key
 from service.tables import Table
 from service.timepoint import At
+from service.tip import Tip, continues
+
+log = structlog.get_logger("crownlog.api")
 
 #: Rows of every configured source (``jobs.schedule.sourcestatus.source_rows``).
 SourcesFn = Callable[[], list[dict[str, Any]]]
@@ -48,8 +53,10 @@ class ApiContext:
     sources_status: SourcesStatusFn | None = None
     bodies: BodyCache = field(default_factory=BodyCache)
     checkpoints: CheckpointReader = field(init=False)
-    checkpoint: Batched[int] = field(init=False)
+    checkpoint: Batched[Tip] = field(init=False)
     log_head: Batched[int] = field(init=False)
+    #: The tip the cached bodies were rendered from (``follow``).
+    seen: Tip | None = field(default=None, init=False)
     #: The key published heads are signed with (``[audit] signing_key``), if any.
     head_key: Ed25519PrivateKey | None = field(init=False)
 
@@ -62,7 +69,30 @@ class ApiContext:
 
     async def head(self) -> int:
         """The position the projections stand at, read after this call began."""
-        return await self.checkpoint.get()
+        return (await self.tip()).position
+
+    async def tip(self) -> Tip:
+        """The projections' tip, read after this call began; a log that changed under the
+        cached bodies (a restore) empties the cache first."""
+        tip = await self.checkpoint.get()
+        if tip != self.seen:
+            await run_in_threadpool(self.follow, tip)
+        return tip
+
+    def follow(self, tip: Tip) -> None:
+        """Drop every cached body if the log no longer continues the tip they came from."""
+        seen = self.seen
+        if seen is not None:
+            with self.services.engine.connect() as conn:
+                restored = not continues(conn, seen, tip)
+            if restored:
+                log.warning(
+                    "the log changed under the API (a restore?): cached bodies dropped",
+                    seen=seen.position,
+                    head=tip.position,
+                )
+                self.bodies.clear()
+        self.seen = tip
 
     async def read(
         self,
@@ -95,9 +125,11 @@ class ApiContext:
     ) -> Response:
         """``read`` for a body of any media type: ``render()`` gives ``(bytes, media_type)``;
         ``vary`` names what else the body depends on (it joins the ETag)."""
-        head, now = await self.head(), self.services.clock()
+        tip, now = await self.tip(), self.services.clock()
+        head = tip.position
         pinned = is_pinned(at, head, now)
         # A current view also depends on the clock (the reigning model's days, 7-day mention
         # windows), so its body is reused for one minute at most, even if the log stands still.
-        stamp = f"{head}@{int(now.timestamp() // 60)}" if at.is_now else str(head)
+        # The head's hash joins the stamp: a restored log reuses positions for other events.
+        stamp = f"{head}:{tip.hash[:16]}" + (f"@{int(now.timestamp() // 60)}" if at.is_now else "")
         return await cached(request, self.bodies, stamp, pinned, render, vary, headers)

@@ -52,6 +52,12 @@ class BodyCache:
                 self._entries.move_to_end(key)
             return found
 
+    def clear(self) -> None:
+        """Forget every body (the log they were rendered from was replaced)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
     def put(self, key: str, body: bytes, media_type: str) -> None:
         if len(body) > self._max_bytes // 8:
             return

@@ -1,7 +1,10 @@
 """The standings fold: per board, the models of the snapshot in force under the current method.
 
-Scores are only comparable within one methodology version (facts §0.1), so each board keeps
-its rows per method and ranks only those of its *current* method (docs/design.md §4):
+Scores are only comparable within one methodology version (LMArena moved its confidence
+intervals to a closed form and re-weighted battles on 2025-07-23,
+https://news.lmarena.ai/leaderboard-changelog; Artificial Analysis re-baselines its index
+between versions), so each board keeps its rows per method and ranks only those of its
+*current* method (docs/design.md §4):
 
 - the current method is that of the latest method mark (``LeaderboardMethodChanged``) or
   complete snapshot (by ``occurred_at``, then position), else the method of the board's earliest

@@ -1,6 +1,6 @@
-"""Every file of the shared feed corpus: served over loopback HTTP, fetched, parsed in the sandbox.
+"""Every file of a real-world feed corpus: served over loopback HTTP, fetched, parsed, sandboxed.
 
-The corpus is read in place from ``../shared/corpus`` beside the checkout; a user's clone without
+The corpus is read in place from the folder ``CROWNLOG_CORPUS`` names (CI sets it); a clone without
 it skips these tests. Nothing may crash: each file yields a ParseResult or a ParseError/FetchError
 with a message, and every observation keeps the invariants the rest of crownlog relies on.
 """
@@ -21,10 +21,10 @@ from jobs.fetch.fetcher import Fetcher, FetchError
 from jobs.fetch.sandbox import ParseError, ParseSandbox
 from jobs.observation import MAX_ITEM_ID, Observation, ParseResult
 from jobs.schedule.sourcefile import SourceConfig
+from tests.conftest import CORPUS, CORPUS_ABSENT
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-FEEDS = CORPUS / "feeds"
-ABSENT = "the shared corpus is not present beside the checkout (a user's clone); CI has it"
+FEEDS = (CORPUS or Path("/nonexistent")) / "feeds"
+ABSENT = CORPUS_ABSENT
 FILES: list[str | None] = [None]  # without the corpus: one test, which skips saying why
 if FEEDS.is_dir():
     FILES = [p.relative_to(FEEDS).as_posix() for p in sorted(FEEDS.rglob("*")) if p.is_file()]

@@ -21,9 +21,9 @@ from service import migrate
 from service.bootstrap import projectors
 from service.db import create_engine
 from service.store import EventStore
-from tests.conftest import SHARED
+from tests.conftest import CORPUS
 
-FEEDS = SHARED / "corpus" / "feeds"
+FEEDS = (CORPUS or Path("/nonexistent")) / "feeds"
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -32,7 +32,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def corpus_base(shared_dir: Path) -> Iterator[str]:
+def corpus_base(corpus_dir: Path) -> Iterator[str]:
     """The corpus folder served over HTTP on loopback."""
     handler = functools.partial(_Quiet, directory=str(FEEDS))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

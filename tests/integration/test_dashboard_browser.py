@@ -13,27 +13,11 @@ import httpx
 import pytest
 
 from tests import apidata
+from tests.browser import ARGS, CHROMIUM, playwright_sync_api, require_chromium
 from tests.server import serving
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
-CHROMIUM = os.environ.get("CROWNLOG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    # CI installs chromium and sets CROWNLOG_REQUIRE_BROWSER: there a missing browser fails.
-    if os.environ.get("CROWNLOG_REQUIRE_BROWSER"):
-        raise RuntimeError(f"chromium not found at {CHROMIUM} but CROWNLOG_REQUIRE_BROWSER is set")
-    MISSING = f"chromium not found at {CHROMIUM}: apt-get install -y chromium (.ci/run does)"
-    pytest.skip(reason=MISSING, allow_module_level=True)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sync_api = playwright_sync_api()
+require_chromium()
 ROOT = Path(__file__).resolve().parents[2]
 
 

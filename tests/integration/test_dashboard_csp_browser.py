@@ -13,12 +13,10 @@ import httpx
 import pytest
 
 from tests import apidata
-from tests.browser import ARGS, CHROMIUM, require_chromium
+from tests.browser import ARGS, CHROMIUM, playwright_sync_api, require_chromium
 from tests.server import serving
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
+sync_api = playwright_sync_api()
 require_chromium()
 GLM, KIMI = "glm-4.5", "kimi-k2"
 PAGES = [

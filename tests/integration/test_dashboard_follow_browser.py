@@ -16,12 +16,10 @@ from jobs.runtime import build_ingestion
 from jobs.schedule.sourcefile import SourceConfig
 from service.bootstrap import build
 from tests import apidata
-from tests.browser import ARGS, CHROMIUM, require_chromium
+from tests.browser import ARGS, CHROMIUM, playwright_sync_api, require_chromium
 from tests.server import serving
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
+sync_api = playwright_sync_api()
 require_chromium()
 KIMI, GLM, QWEN = "kimi-k2", "glm-4.5", "qwen3-235b-a22b-instruct-2507"
 BROKEN = "broken-feed"

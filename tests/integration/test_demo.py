@@ -11,7 +11,7 @@ import pytest
 
 from tests.cli import run
 from tests.conftest import ROOT
-from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_server_url
+from tests.dbs import create_pg_database, drop_pg_database, postgres_server_url, require_postgres
 
 SOURCES_MD = ROOT / "config" / "demo" / "SOURCES.md"
 ENV = {"CROWNLOG_CONFIG": str(ROOT / "config" / "crownlog.toml")}
@@ -122,9 +122,7 @@ def test_demo_polled_before_its_archive_tells_the_same_story(tmp_path: Path) -> 
 
 @pytest.fixture
 def pg_url() -> Any:
-    server = postgres_server_url()
-    if server is None:
-        pytest.skip(reason=PG_SKIP)
+    server = require_postgres()
     url = create_pg_database(server, prefix="crownlog_demo")
     yield url
     drop_pg_database(server, url)

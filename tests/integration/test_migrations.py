@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from service import migrate
 from service.db import create_engine
 from service.schema import metadata
-from tests.dbs import PG_SKIP, create_pg_database, drop_pg_database, postgres_server_url
+from tests.dbs import create_pg_database, drop_pg_database, require_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,9 +22,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    server = postgres_server_url()
-    if server is None:
-        pytest.skip(reason=PG_SKIP)
+    server = require_postgres()
     url = create_pg_database(server, prefix="crownlog_mig")
     yield url
     drop_pg_database(server, url)

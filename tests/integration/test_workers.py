@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import signal
-import time
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +36,15 @@ def test_two_workers_on_postgres_poll_each_source_once_per_due_time(
     with feed_server(items=20) as server:
         env = write_config(tmp_path / "cfg", sources_toml(server.base, SOURCES, f"{EVERY}s"))
         workers = [start_worker(pg_database, tmp_path, env, f"w{n}") for n in range(2)]
-        time.sleep(11)
+
+        def polled_thrice_by_both() -> bool:
+            thrice = all(server.hits[f"/feed/{n}.xml"] >= 3 for n in range(SOURCES))
+            return thrice and all(
+                any(line.get("event") == "poll" for line in log_lines(tmp_path, f"w{n}"))
+                for n in range(2)
+            )
+
+        wait_for(polled_thrice_by_both, 120, "every source polled three times, by both workers")
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
         for worker in workers:

@@ -226,7 +226,8 @@ AUG_15 = {
 def race_log() -> Log:
     """The cast plus four snapshots in which the open crown changes hands three times.
 
-    Scores are illustrative LMArena-style values (facts §3.2); the dates are the July-2025
+    Scores are illustrative LMArena-style values (in the range LMArena's text board showed in
+    mid-2025, https://lmarena.ai/leaderboard/text); the dates are the July-2025
     story: R1-0528 (Jun 17) → Kimi K2 (Jul 18) → Qwen3-2507 (Aug 2) → GLM-4.5 (Aug 15).
     """
     log = cast(Log())

@@ -30,8 +30,8 @@ def test_the_bundled_catalog_loads_with_real_labs_and_cities() -> None:
     assert {lab.city for lab in catalog.labs if lab.country == "CN"} == CHINESE_CITIES
 
 
-def test_the_bundled_catalog_has_every_model_of_the_facts_file() -> None:
-    """Models of the facts file, with their HF repo ids and arena keys as aliases."""
+def test_the_bundled_catalog_has_every_model_of_the_2025_race() -> None:
+    """The models of the mid-2025 race, with their HF repo ids and arena keys as aliases."""
     catalog = load_catalog(CATALOG)
     for slug, lab, alias in [
         ("deepseek-r1-0528", "deepseek", "deepseek-ai/DeepSeek-R1-0528"),

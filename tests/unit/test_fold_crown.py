@@ -1,6 +1,7 @@
 """The crown fold: reigns of the strongest open-weights model, in world-time order.
 
-Scores are illustrative mid-2025 LMArena-style values (facts §3.2), dates are the real
+Scores are illustrative mid-2025 LMArena-style values (in the range its text board showed then,
+https://lmarena.ai/leaderboard/text), dates are the real
 release and hand-over dates of the July-2025 story.
 """
 

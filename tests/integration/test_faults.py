@@ -1,0 +1,194 @@
+"""Faults, as tests: PostgreSQL restarted under a running worker and API (a private server), and
+two API processes with two workers under load for a minute. (Connections terminated mid-poll
+and SIGKILL mid-append live in test_concurrency and test_poll_e2e.)"""
+
+from __future__ import annotations
+
+import random
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.audit import verify_chain
+from service.db import create_engine
+from service.store import EventStore
+from tests.cli import run
+from tests.feedserver import feed_server, sources_toml
+from tests.pgserver import private_postgres
+from tests.server import free_port, serving
+from tests.workers import log_lines, start_worker, wait_for, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def _items(url: str) -> Counter[tuple[str, str]]:
+    """How often each (source, item) was observed, read on a fresh connection."""
+    engine = create_engine(url)
+    try:
+        counts: Counter[tuple[str, str]] = Counter()
+        for event in EventStore(engine).read():
+            if event.type == "ItemObserved":
+                counts[(event.data["source_id"], event.data["item_id"])] += 1
+        return counts
+    finally:
+        engine.dispose()
+
+
+def _status(url: str) -> int | None:
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.TransportError:
+        return None
+
+
+def _exactly_once(url: str, sources: int, items: int) -> None:
+    counts = _items(url)
+    assert len(counts) == sources * items and set(counts.values()) == {1}, counts.most_common(3)
+    engine = create_engine(url)
+    try:
+        store = EventStore(engine)
+        mentions = Counter(
+            (e.source.source_id, e.source.item_id)
+            for e in store.read()
+            if e.type == "ModelMentioned" and e.source
+        )
+        assert len(mentions) == sources * items and set(mentions.values()) == {1}
+        assert verify_chain(store).ok
+    finally:
+        engine.dispose()
+
+
+def test_postgres_restarted_under_a_running_worker_and_api(tmp_path: Path) -> None:
+    """Stop the server: /readyz of both says 503, /healthz and /metrics still answer, reads are
+    503 with the error body, polls are skipped without blaming the sources. Start it again:
+    both recover by themselves, and what the feeds added meanwhile is appended exactly once."""
+    sources = 4
+    with private_postgres() as pg, feed_server(items=3) as feeds:
+        url = pg.create_database("crownlog")
+        env = write_config(tmp_path / "cfg", sources_toml(feeds.base, sources, "2s"))
+        port = free_port()
+        probe = f"http://127.0.0.1:{port}"
+        worker = start_worker(url, tmp_path, env, "worker", "--metrics-port", str(port))
+        try:
+            with serving(url, tmp_path, "--no-scheduler", env=env) as api:
+                wait_for(lambda: len(_items(url)) == sources * 3, 90, "the first items")
+                assert _status(f"{api}/readyz") == 200 and _status(f"{probe}/readyz") == 200
+
+                pg.stop()
+                wait_for(lambda: _status(f"{api}/readyz") == 503, 30, "the API's /readyz 503")
+                wait_for(lambda: _status(f"{probe}/readyz") == 503, 30, "the worker's /readyz")
+                assert _status(f"{api}/healthz") == 200 and _status(f"{probe}/healthz") == 200
+                metrics = httpx.get(f"{api}/metrics", timeout=10)
+                assert metrics.status_code == 200 and "crownlog_database_up 0.0" in metrics.text
+                read = httpx.get(f"{api}/api/v1/standings", timeout=10)
+                assert read.status_code == 503 and read.json()["error"]["code"] == "unavailable"
+
+                def skipped() -> bool:
+                    return any(
+                        line.get("event") == "poll skipped: database unavailable"
+                        for line in log_lines(tmp_path, "worker")
+                    )
+
+                wait_for(skipped, 30, "a poll skipped while the database is down")
+                feeds.grow(6)
+                pg.start()
+
+                wait_for(lambda: _status(f"{api}/readyz") == 200, 60, "the API's /readyz 200")
+                wait_for(lambda: _status(f"{probe}/readyz") == 200, 60, "the worker's /readyz")
+                wait_for(lambda: len(_items(url)) == sources * 6, 90, "the items added meanwhile")
+                wait_for(lambda: _status(f"{api}/api/v1/standings") == 200, 30, "reads again")
+                assert "crownlog_database_up 1.0" in httpx.get(f"{api}/metrics", timeout=10).text
+                body = httpx.get(f"{api}/api/v1/sources", timeout=10).json()
+                assert all(row["consecutive_errors"] == 0 for row in body["items"]), body
+            assert worker.poll() is None, "the worker died during the outage"
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0
+        _exactly_once(url, sources, 6)
+
+
+ENDPOINTS = [
+    "/api/v1/standings",
+    "/api/v1/standings?open_weights=true",
+    "/api/v1/crown",
+    "/api/v1/models",
+    "/api/v1/labs",
+    "/api/v1/cities",
+    "/api/v1/events?after=0&limit=50",
+    "/api/v1/sources",
+    "/api/v1/changes.atom",
+    "/api/v1/standings?as_of=2025-07-28",
+    "/",
+    "/metrics",
+    "/readyz",
+]
+
+
+def test_two_apis_and_two_workers_under_load_for_a_minute(pg_database: str, tmp_path: Path) -> None:
+    """Two ``serve --no-scheduler`` and two workers on one PostgreSQL database, readers hitting
+    both APIs for a minute while the feeds grow twice: no 5xx, each item and each fact appended
+    once, the chain intact, the audit clean."""
+    engine = create_engine(pg_database)
+    with engine.begin() as conn:
+        for table in ("events", "items", "checkpoints", "source_state"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    engine.dispose()
+    sources = 12
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    with feed_server(items=4) as feeds:
+        env = write_config(tmp_path / "cfg", sources_toml(feeds.base, sources, "3s"))
+        workers = [start_worker(pg_database, tmp_path, env, f"w{n}") for n in range(2)]
+        try:
+            with (
+                serving(pg_database, tmp_path, "--no-scheduler", env=env) as first,
+                serving(pg_database, tmp_path, "--no-scheduler", env=env) as second,
+            ):
+                stop = threading.Event()
+
+                def read(seed: int) -> None:
+                    rng = random.Random(seed)
+                    with httpx.Client(timeout=30) as client:
+                        while not stop.is_set():
+                            url = rng.choice((first, second)) + rng.choice(ENDPOINTS)
+                            try:
+                                status = client.get(url).status_code
+                            except httpx.TransportError as exc:
+                                failures.append(f"{url}: {exc!r}")
+                                continue
+                            statuses[status] += 1
+                            if status >= 500:
+                                failures.append(f"{url}: {status}")
+
+                readers = [threading.Thread(target=read, args=(n,)) for n in range(6)]
+                for reader in readers:
+                    reader.start()
+                started = time.monotonic()
+                for grown, at in ((8, 20), (12, 40)):
+                    time.sleep(max(0.0, started + at - time.monotonic()))  # the load's schedule
+                    feeds.grow(grown)
+                time.sleep(max(0.0, started + 60 - time.monotonic()))
+                stop.set()
+                for reader in readers:
+                    reader.join(timeout=60)
+                wait_for(lambda: len(_items(pg_database)) == sources * 12, 90, "every item")
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            codes = [worker.wait(timeout=60) for worker in workers]
+    assert codes == [0, 0]
+    assert failures == [], failures[:10]
+    assert sum(statuses.values()) > 200 and set(statuses) <= {200, 304}, statuses
+    polled = {
+        name: sum(1 for line in log_lines(tmp_path, name) if line.get("event") == "poll")
+        for name in ("w0", "w1")
+    }
+    assert all(polled.values()), polled
+    _exactly_once(pg_database, sources, 12)
+    audit = run("audit", "verify", url=pg_database, cwd=tmp_path, timeout=300)
+    assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -1,0 +1,35 @@
+"""The project stands alone: nothing in it cites a path outside the repository (a user's clone
+has none); the public contract it cites is its own docs/design.md."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from tests.conftest import ROOT
+
+OUTSIDE = re.compile(r"\.\./shared|/work/|facts §|facts\.md|\bfacts file\b", re.IGNORECASE)
+#: The CI script knows where the CI machine keeps its feed corpus (CROWNLOG_CORPUS).
+ALLOWED = {".ci/run"}
+
+
+def test_no_file_cites_a_path_outside_the_repository() -> None:
+    """Code, docs, config and tests cite docs/design.md or public URLs, never ../shared."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    found = []
+    for name in listed:
+        path = ROOT / name
+        if name in ALLOWED or not path.is_file() or path.suffix in (".png", ".parquet"):
+            continue
+        if name == "tests/unit/test_stands_alone.py":
+            continue
+        text = path.read_text(errors="replace")
+        found += [f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group()}"
+                  for m in OUTSIDE.finditer(text)]  # fmt: skip
+    assert found == []

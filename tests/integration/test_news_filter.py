@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from jobs.runtime import build_ingestion
-from jobs.schedule.sourcefile import load_sources
+from jobs.schedule.sourceload import load_sources
 from service import migrate
 from service.bootstrap import build
 from service.db import create_engine

@@ -12,7 +12,8 @@ from jobs.catalog import load_catalog
 from jobs.extract.facts import extract
 from jobs.extract.names import NameResolver
 from jobs.observation import Observation
-from jobs.schedule.sourcefile import SourceConfig, load_sources
+from jobs.schedule.sourcefile import SourceConfig
+from jobs.schedule.sourceload import load_sources
 from jobs.sources.feed import parse
 from jobs.sources.itemfilter import on_topic
 from service.errors import ConfigError

@@ -63,15 +63,19 @@ def page_time(request: Request) -> PageTime:
 
 def stamp(services: Services, time: PageTime, position: int) -> dict[str, Any]:
     """What the page header says about where the page stands, and its permanent link."""
-    with services.engine.connect() as conn:
-        found = conn.execute(sa.select(events.c.hash).where(events.c.position == position)).scalar()
-        log_head = Head(*head_record(conn)).as_dict()
     at = time.at
     asked = at.position
+    pinned = asked is not None and asked <= position
+    with services.engine.connect() as conn:
+        found = conn.execute(
+            sa.select(events.c.hash, events.c.recorded_at).where(events.c.position == position)
+        ).first()
+        # A pinned page anchors the head it is pinned to (the current head would change it).
+        head = Head(position, found[0], found[1]) if pinned and found else Head(*head_record(conn))
     return {
         "position": position,
-        "hash": found or "",
-        "pinned": asked is not None and asked <= position,
+        "hash": found[0] if found else "",
+        "pinned": pinned,
         "beyond": asked is not None and asked > position,
         "as_of_text": _shown(at.as_of),
         "known_at_text": _shown(at.known_at),
@@ -79,7 +83,7 @@ def stamp(services: Services, time: PageTime, position: int) -> dict[str, Any]:
         "href": time.href,
         "axes": time.axes(),
         # The log's anchored head when the page was rendered (a past head stays provable).
-        "log_head": log_head,
+        "log_head": head.as_dict(),
     }
 
 

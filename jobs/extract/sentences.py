@@ -27,9 +27,10 @@ _CLAUSE_BREAK = re.compile(
 _COMPARE_TO_END = re.compile(
     r"\b(?:than|vs\.?|versus|compared\s+(?:with|to)|relative\s+to|against|unlike|ahead\s+of"
     r"|in\s+contrast\s+to|(?:just|slightly|closely|far|well|only|ranks?|ranked|comes?|came"
-    r"|placed|sits?|lags?|falls?|trails?)\s+behind)\b"
+    r"|placed|sits?|lags?|falls?|trails?)\s+behind)\b|(?<=,)\s*behind\b"
     r"|相比|相較|相较|对比|對比|较之|較之|相对于|相對於|不同于|不同於"
-    r"|(?<!性价)(?<!性價)(?<!效)(?<![无無对對相])比(?![例赛賽特如分重较較肩])"
+    r"|(?<!性价)(?<!性價)(?<!效)(?<![无無对對相])比(?![例赛賽特如分重较較肩])",
+    re.IGNORECASE,
 )
 #: Verbs whose object is a compared model; the comparison covers that model (and the models
 #: listed with it), or the rest of the clause when it names none ("超越國內閉源模型").

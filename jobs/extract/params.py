@@ -51,6 +51,10 @@ _RIGHT_PART = re.compile(
     r"transformer|tower)|ViT\b|MTP\b|Multi-Token)",
     re.IGNORECASE,
 )
+#: An estimate rather than a count: "50 億多一點的參數", "700亿+参数", "300余亿".
+_RIGHT_APPROX = re.compile(
+    r"^\s*(?:\+|余|餘|出头|出頭|多(?:一点|一點|一些)?(?=\s*(?:的|参数|參數|[,，。;；]|$)))"
+)
 #: A figure joined to another by a range mark ("117-120 billion", "6 億到 2,350 億").
 _RANGE_AFTER = re.compile(r"^\s*(?:-|–|~|到|至|to)\s*\d", re.IGNORECASE)
 _RIGHT_ACTIVE = re.compile(
@@ -122,7 +126,7 @@ def parameter_figures(text: str, clause: Span, skip: list[Span]) -> list[Figure]
             continue
         if _LEFT_PART.search(window) or _RIGHT_PART.match(right):
             continue
-        if _RANGE_AFTER.match(text, end, clause[1]):
+        if _RANGE_AFTER.match(text, end, clause[1]) or _RIGHT_APPROX.match(right):
             continue
         figures.append(_read(start, end, value, left, right))
     return figures

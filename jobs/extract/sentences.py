@@ -37,7 +37,7 @@ _COMPARE_TO_END = re.compile(
 _COMPARE_OBJECT = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|beat(?:s|ing)?|surpass(?:es|ed|ing)?|rival(?:s|ed|ing)?"
     r"|trail(?:s|ed|ing)?|match(?:es|ed|ing)?|exceed(?:s|ed|ing)?|overtak(?:es|ing|e)|tops|topped"
-    r"|approach(?:es|ed|ing)?|close\s+to|on\s+par\s+with|comparable\s+to|similar\s+to"
+    r"|approach(?:es|ed|ing)?|close\s+to|near|on\s+par\s+with|comparable\s+to|similar\s+to"
     r"|neck\s+and\s+neck\s+with|challeng(?:es|ed|ing)|lags?|lagging|falls?\s+short\s+of"
     r"|(?:models?|systems|LLMs|rivals|competitors|peers)\s+(?:like|such\s+as))\b"
     r"|超过|超過|超越|击败|擊敗|媲美|逼近|不及|优于|優於|领先|領先|接近|比肩|追平|堪比|不输|不輸"

@@ -137,3 +137,16 @@ def test_a_list_of_compared_models_is_compared_as_a_whole() -> None:
     assert ("minimax-m1", "params_total", 456 * B) in found
     assert ("minimax-m1", "params_active", 45_900_000_000) in found
     assert not {fact for fact in found if fact[0] == "deepseek-r1"}
+
+
+def test_a_model_class_named_in_a_comparison_takes_nothing() -> None:
+    """ "its cost near a 13B dense model": neither the figure nor "dense" is the subject's."""
+    text = (
+        "Hunyuan-A13B is a Mixture-of-Experts model with 80B total parameters, of which 13B fire "
+        "per token. That keeps its cost near a 13B dense model."
+    )
+    facts = {(f.model, f.field, f.value) for f in extract(text, resolver())}
+    assert ("hunyuan-a13b", "params_total", 80 * B) in facts
+    assert ("hunyuan-a13b", "params_active", 13 * B) in facts
+    assert ("hunyuan-a13b", "params_total", 13 * B) not in facts
+    assert ("hunyuan-a13b", "architecture", "dense") not in facts

@@ -5,9 +5,9 @@
 Sets (``tests/fixtures/``): ``rules`` (the cases written beside the extractor), ``dev`` (the
 development part of the evaluation set from real published text, tuned on) and ``held-out``
 (its frozen part, written before any rule change and never tuned on: its figures are reported,
-not asserted) and ``held-out-2`` (a second frozen part, from pages no earlier case used, written
-before the next round of rule changes). Runs ``extract`` with the bundled catalog on every case and scores
-(model, field, value) facts about models the catalog knows, mentions aside; prints a table,
+not asserted) and ``held-out-2`` (a second frozen part, from pages no earlier case used,
+written before the next round of rule changes). Runs ``extract`` with the bundled catalog on
+every case and scores (model, field, value) facts about models the catalog knows, mentions aside; prints a table,
 the time the extraction took, and one JSON line. ``--cases`` also lists each wrong fact.
 """
 

@@ -8,7 +8,8 @@ development part of the evaluation set from real published text, tuned on) and `
 not asserted) and ``held-out-2`` (a second frozen part, from pages no earlier case used,
 written before the next round of rule changes). Runs ``extract`` with the bundled catalog on
 every case and scores (model, field, value) facts about models the catalog knows, mentions
-aside; prints a table, the time the extraction took, and one JSON line. ``--cases`` also lists each wrong fact.
+aside; prints a table, the time the extraction took, and one JSON line. ``--cases`` also
+lists each wrong fact.
 """
 
 from __future__ import annotations

@@ -166,6 +166,8 @@ def _subjects(
         if not _within(m.start, compared)
         and (first_clause or not _OBJECT_OF.search(text, start, m.start))
         and not is_object(text, start, m)
+        # A short name ("R1", "Scout") is a subject only where it opens its clause.
+        and (not m.short or not text[start : m.start].strip(" \t\n,、:;()"))
     ]
     if not candidates:
         return (), ()

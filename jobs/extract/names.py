@@ -42,6 +42,8 @@ class Match:
     end: int
     surface: str
     known: bool = True
+    #: Called by the last word of its name ("Scout", "R1"; ``jobs.extract.shortnames``).
+    short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,10 @@ class NameResolver:
         if slug not in self._models:
             models.append(ModelEntry(slug, slug, None, extra))
         return NameResolver(models, self._lab_entries)
+
+    def entries(self) -> tuple[ModelEntry, ...]:
+        """The models this resolver knows, in the order they were added."""
+        return tuple(self._models.values())
 
     def knows(self, slug: str) -> bool:
         """True if ``slug`` is a model this resolver was built with."""

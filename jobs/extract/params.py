@@ -87,6 +87,8 @@ _LEFT_ACTIVE = re.compile(
     r"|(?:总参数|總參數|total\s+parameters?)\s*(?:中的|之中的|当中的|當中的|中))\s*$",
     re.IGNORECASE,
 )
+#: "out of a total of 456 billion", "总计": the total, with no parameter word after it.
+_LEFT_TOTAL_OF = re.compile(r"\b(?:out\s+of\s+)?(?:a\s+)?total\s+of\s*$", re.IGNORECASE)
 #: "a 355B MoE model", "是一款 4800 亿参数模型": a figure names a model's size only where the
 #: text says the model is one.
 _ARTICLE = re.compile(r"(?:\b(?:a|an|is|its|the)|是|为|為|一个|一個|一款|这款|這款|的)\s*$", re.I)
@@ -150,6 +152,8 @@ def _read(start: int, end: int, value: int, left: str, right: str) -> Figure:
         return Figure(start, end, value, "total", 0.9 if _RIGHT_PARAM.match(right) else 0.85)
     if _RIGHT_ACTIVE.match(right):
         return Figure(start, end, value, "active", 0.9 if re.search(_PARAM, right) else 0.85)
+    if _LEFT_TOTAL_OF.search(left):
+        return Figure(start, end, value, "total", 0.85)  # "45.9B … out of a total of 456B"
     role = "active" if left_active else "total"
     if _RIGHT_PARAM.match(right) or left_param:
         return Figure(start, end, value, role, 0.9)

@@ -12,7 +12,7 @@ _CTX_UNIT = r"(?P<unit>[KkMm](?![A-Za-z])|thousand|million|万|萬)?"
 _TOKENS = r"(?:(?:个|個)?\s*(?:tokens?|令牌|词元|詞元|标记|標記))"
 _CONTEXT = (
     re.compile(
-        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}[\s-]*(?:{_TOKENS}[\s-]*)?(?:(?:native|long)[\s-]+)?"
+        rf"(?P<number>{NUMBER})[\s-]*{_CTX_UNIT}[\s-]*(?:{_TOKENS}[\s-]*)?(?:(?:native|long)[\s-]+)?"
         r"(?:context|ctx)\b",
         re.IGNORECASE,
     ),

@@ -47,7 +47,10 @@ def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list
     known = resolver.find(norm)
     known = sorted([*known, *short_names(norm, known, short_forms(resolver.entries()))],
                    key=lambda m: m.start)  # fmt: skip
-    mentions = sorted([*known, *unknown_names(norm, known)], key=lambda m: m.start)
+    mentions = sorted(
+        [*known, *unknown_names(norm, known, lambda name: resolver.lab_of(name) is not None)],
+        key=lambda m: m.start,
+    )
     sentences = read_sentences(norm, mentions, topic)
     for sentence in sentences:
         evidence = _quote(text, cleaned, sentence.start, sentence.end)

@@ -22,7 +22,7 @@ _UNIT = (
 FIGURE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<unit>{_UNIT})")
 _CJK_UNITS = frozenset("万亿萬億千百十兆")
 _ACTIVE = (
-    r"(?:active|activated|activates|activating|激活|启用|啟用|启动|啟動|活跃|活躍|活动|活動"
+    r"(?:active|activated|activates|activating|激活|启用|啟用|启动|啟動|活跃|活躍|活动|活動|有效"
     r"|参与计算|參與計算)"
 )
 _PARAM = r"(?:parameters?|params?|参数|參數|引數)"

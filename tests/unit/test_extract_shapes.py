@@ -145,3 +145,15 @@ def test_models_that_share_the_same_count_both_have_it() -> None:
     facts = facts_of("Llama 4 Scout and Llama 4 Maverick share the same 17B active count.")
     assert ("llama-4-scout", "params_active", 17 * B) in facts
     assert ("llama-4-maverick", "params_active", 17 * B) in facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kimi K2 is a mixture-of-experts model with its weights fully disclosed.",
+        "Moonshot AI publishes all weights of Kimi K2 under a modified MIT license.",
+        "Kimi K2 的模型權重已公開。",
+    ],
+)
+def test_published_weights_are_open_weights(text: str) -> None:
+    assert ("kimi-k2", "open_weights", True) in facts_of(text), text

@@ -1,0 +1,268 @@
+"""Following the race, the tables, on SQLite and PostgreSQL: rank moves beyond a threshold in
+what changed (API, ``crownlog diff``, the dashboard page), the uncertainty the standings and
+crown tables show (interval, votes, ties with the leader, co-holders), a CSV download on every
+dashboard table, and the live sources page, which is never called pinned."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import pytest
+
+from tests import apidata
+from tests.cli import run
+from tests.raceapp import Race, poll_snapshot, race_app
+
+R1, MINIMAX, KIMI, GLM = "deepseek-r1-0528", "minimax-m1", "kimi-k2", "glm-4.5"
+QWEN, GEMINI, STEP = "qwen3-235b-a22b-instruct-2507", "gemini-2.5-pro", "step-3"
+#: Jun 17 → Aug 2: R1-0528 falls from 2nd to 4th, MiniMax-M1 leaves, Qwen3 and Kimi K2 enter.
+WINDOW = {"from": "2025-06-20", "to": "2025-08-02"}
+#: A side board that publishes votes and intervals.
+VOTED = [
+    {"model": "Side Leader", "score": 1300, "ci_low": 1290, "ci_high": 1310, "votes": 5120},
+    {"model": "Side Close", "score": 1295, "ci_low": 1289, "ci_high": 1301, "votes": 880},
+    {"model": "Side Far", "score": 1200, "ci_low": 1195, "ci_high": 1205, "votes": 64},
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def race(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Race]:
+    directory = tmp_path_factory.mktemp(f"tables-{request.param}")
+    with race_app(request.param, directory) as race:
+        poll_snapshot(race, "voted-board", "2025-08-10T00:00:00Z", VOTED, board="voted")
+        yield race
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    text: list[str] = field(default_factory=list)
+
+    @property
+    def content(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+class _Elements(HTMLParser):
+    """Every element with a ``data-testid`` (and each ``<a>``), with its text."""
+
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[Element] = []
+        self._open: list[Element | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        element = Element(tag, values) if "data-testid" in values or tag == "a" else None
+        if element is not None:
+            self.found.append(element)
+        if tag not in self.VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID and self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            if element is not None:
+                element.text.append(data)
+
+
+def elements(html: str, testid: str | None = None, tag: str | None = None) -> list[Element]:
+    parser = _Elements()
+    parser.feed(html)
+    return [
+        e
+        for e in parser.found
+        if (testid is None or e.attrs.get("data-testid") == testid)
+        and (tag is None or e.tag == tag)
+    ]
+
+
+def table(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+# -- rank moves -----------------------------------------------------------------------------
+
+
+def test_rank_moves_beyond_the_threshold(race: Race) -> None:
+    """R1-0528 went from 2nd to 4th: a move at threshold 2, none at the default 3."""
+    board = _board(race.get("/api/v1/changes", **WINDOW, threshold=2))
+    assert board["moved"] == [{"model": R1, "before": 2, "after": 4, "change": -2}]
+    assert [r["model"] for r in board["left"]] == [MINIMAX]
+    assert [r["model"] for r in board["entered"]] == [QWEN, KIMI]
+    default = race.get("/api/v1/changes", **WINDOW)
+    assert default["threshold"] == 3 and _board(default)["moved"] == []
+    assert _board(default)["left"] == board["left"]
+
+
+def test_rank_moves_in_diff_csv_and_on_the_page(race: Race) -> None:
+    """``crownlog diff --threshold 2 --csv`` and /changes list the same move."""
+    env = {"CROWNLOG_CATALOG": str(apidata.CATALOG)}
+    done = run(
+        "diff", WINDOW["from"], WINDOW["to"], "--threshold", "2", "--csv",
+        url=race.url, cwd=race.directory, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    moved = [r for r in table(done.stdout) if r["kind"] == "moved"]
+    assert [(r["model"], r["before"], r["after"], r["change"]) for r in moved] == [
+        (R1, "2", "4", "-2")
+    ]
+    api_rows = table(
+        race.client.get("/api/v1/changes", params={**WINDOW, "threshold": 2, "format": "csv"}).text
+    )
+    assert [r for r in api_rows if r["kind"] == "moved"] == moved
+    html = race.text("/changes", **WINDOW, threshold="2", leaderboard=apidata.BOARD)
+    [row] = elements(html, "moved")
+    assert row.attrs["data-model"] == R1 and row.content.startswith("down 2")
+    assert "#2" in row.content and "#4" in row.content
+    assert elements(race.text("/changes", **WINDOW, leaderboard=apidata.BOARD), "moved") == []
+
+
+def _board(body: dict) -> dict:  # type: ignore[type-arg]
+    return next(b for b in body["boards"] if b["leaderboard"] == apidata.BOARD)
+
+
+# -- uncertainty ----------------------------------------------------------------------------
+
+
+def test_standings_table_shows_intervals_and_ties_with_the_leader(race: Race) -> None:
+    """Aug 15: GLM-4.5 leads (1454–1464); Gemini and Qwen3 overlap it and are marked tied,
+    Kimi K2 and Step 3 are not. Every interval the API has is in the table."""
+    html = race.text("/")
+    api = {r["model"]: r for r in race.get("/api/v1/standings")["rows"]}
+    rows = elements(html, "standings-row")
+    tied = {r.attrs["data-model"] for r in rows if r.attrs["data-tied"] == "true"}
+    assert tied == {GEMINI, QWEN}
+    marks = [e for e in elements(html, "tie-mark")]
+    assert len(marks) == 2
+    intervals = [e.content for e in elements(html, "interval")]
+    for row, shown in zip(rows, intervals, strict=True):
+        found = api[row.attrs["data-model"]]
+        assert f"{found['ci_low']:g}" in shown and f"{found['ci_high']:g}" in shown
+    assert "tied" in "".join(e.content for e in elements(html, "tie-mark")) or all(
+        "≈" in e.content for e in marks
+    )
+
+
+def test_standings_table_shows_votes(race: Race) -> None:
+    """A board that publishes votes shows them on each row; one that does not shows a dash."""
+    html = race.text("/", leaderboard="voted")
+    models = [r.attrs["data-model"] for r in elements(html, "standings-row")]
+    votes = [e.content for e in elements(html, "votes")]
+    api = {
+        r["model"]: r["votes"] for r in race.get("/api/v1/standings", leaderboard="voted")["rows"]
+    }
+    assert sorted(api.values()) == [64, 880, 5120]
+    assert votes == [str(api[m]) for m in models]
+    tied = [
+        r.attrs["data-model"]
+        for r in elements(html, "standings-row")
+        if r.attrs["data-tied"] == "true"
+    ]
+    assert tied == ["side-close"]
+    assert {e.content for e in elements(race.text("/"), "votes")} == {"—"}
+
+
+def test_crown_tables_name_co_holders(race: Race) -> None:
+    """The holder line and the reigns table name Qwen3 as GLM-4.5's co-holder; the model
+    page's reigns say co-held too."""
+    names = {m["slug"]: m["name"] for m in race.get("/api/v1/models", limit=500)["items"]}
+    html = race.text("/")
+    [holder] = elements(html, "co-holders")
+    assert names[QWEN] in holder.content
+    reigns = {
+        row.attrs["data-model"]: cell.content
+        for row, cell in zip(
+            elements(html, "reign-row"), elements(html, "reign-co-holders"), strict=True
+        )
+    }
+    assert reigns[GLM] == names[QWEN] and reigns[KIMI] == "—"
+    crown = race.get("/api/v1/crown")
+    assert [r["co_holders"] for r in crown["reigns"] if r["model"] == GLM] == [[QWEN]]
+    assert "co-held with " + QWEN in " ".join(race.text(f"/models/{GLM}").split())
+
+
+# -- a CSV download on every table ----------------------------------------------------------
+
+PAGES = (
+    "/",
+    f"/models/{KIMI}",
+    "/models",
+    f"/compare?models={KIMI},{GLM}",
+    "/changes?from=2025-07-20&to=2025-08-16",
+    "/cities",
+    "/sources",
+)
+
+
+#: Each data table of the dashboard and the CSV link that downloads its rows.
+TABLE_CSV = {
+    "reigns": "reigns-csv",
+    "standings": "standings-csv",
+    "points": "history-csv",
+    "history": "events-csv",
+    "disputes": "disputes-csv",
+    "models": "models-csv",
+    "compare": "compare-facts-csv",
+    "board-changes": "changes-csv",
+    "labs": "labs-csv",
+    "cities": "cities-csv",
+    "sources": "sources-csv",
+}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_dashboard_table_has_a_csv_download(race: Race, path: str) -> None:
+    """Every table on the page has its CSV link, and every CSV link downloads CSV that
+    Python's csv module reads: a header, then rows of its width."""
+    page = race.client.get(path)  # the path carries its query
+    assert page.status_code == 200, (path, page.text[:300])
+    html = page.text
+    tables = [t.attrs.get("data-testid", "") for t in elements(html, tag="table")]
+    assert tables and all(name in TABLE_CSV for name in tables), (path, tables)
+    links = {
+        a.attrs.get("data-testid"): a for a in elements(html, tag="a") if "download" in a.attrs
+    }
+    assert {TABLE_CSV[name] for name in tables} <= set(links), (path, tables, set(links))
+    for link in links.values():
+        href = link.attrs["href"]
+        response = race.client.get(href)
+        assert response.status_code == 200, (path, href)
+        assert response.headers["content-type"].startswith("text/csv"), href
+        reader = csv.reader(io.StringIO(response.text, newline=""))
+        header, *rows = list(reader)
+        assert header and all(len(row) == len(header) for row in rows), href
+
+
+# -- the live sources page ------------------------------------------------------------------
+
+
+def test_sources_page_is_never_called_pinned(race: Race) -> None:
+    """Asked at a log position, /sources still shows the live poll state and says so: it
+    offers no permanent link and does not claim it will not change."""
+    head = race.services.reads.head()
+    response = race.client.get("/sources", params={"position": str(head)})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert "will not change" not in response.text
+    assert elements(response.text, "pinned-note") == []
+    assert elements(response.text, "copy-permalink") == []
+    assert len(elements(response.text, "live-note")) == 1
+    [position] = elements(response.text, "stamp-position")
+    assert position.content == str(head)
+    past = race.client.get("/sources", params={"as_of": "2025-07-01", "position": "3"})
+    assert past.status_code == 200 and "will not change" not in past.text
+    assert elements(past.text, "as-of-shown") == [] and "Current." in past.text
+    assert [e.content for e in elements(past.text, "stamp-position")] == [str(head)]

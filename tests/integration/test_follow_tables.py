@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests import apidata
+from tests.builders import mention
 from tests.cli import run
 from tests.raceapp import Race, poll_snapshot, race_app
 
@@ -266,3 +267,23 @@ def test_sources_page_is_never_called_pinned(race: Race) -> None:
     assert past.status_code == 200 and "will not change" not in past.text
     assert elements(past.text, "as-of-shown") == [] and "Current." in past.text
     assert [e.content for e in elements(past.text, "stamp-position")] == [str(head)]
+
+
+# -- a pinned page's downloads (last: it appends to the module's log) -------------------------
+
+
+def test_a_pinned_model_page_downloads_the_events_it_shows(race: Race) -> None:
+    """The events CSV of a page pinned to a position holds the events up to it, even after
+    the log grew: the rows the page lists, in its order."""
+    pinned = race.services.reads.head()
+    race.services.store.append([mention(KIMI, n, key=f"later|{n}") for n in range(3)])
+    html = race.text(f"/models/{KIMI}", position=str(pinned))
+    shown = [int(e.attrs["data-position"]) for e in elements(html, "history-row")]
+    [link] = elements(html, "events-csv")
+    rows = table(race.client.get(link.attrs["href"]).text)
+    assert [int(r["position"]) for r in rows] == shown
+    assert shown and max(shown) <= pinned
+    current = race.text(f"/models/{KIMI}")
+    [now] = elements(current, "events-csv")
+    newest = table(race.client.get(now.attrs["href"]).text)
+    assert int(newest[0]["position"]) > pinned

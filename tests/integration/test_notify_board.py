@@ -32,6 +32,7 @@ from service.settings import (
 from tests.conftest import CATALOG
 from tests.notifydata import SECRET, drain, webhook
 from tests.receiver import Receiver, receiver
+from tests.workers import wait_for
 
 BOARD = "lmarena-text"
 KIMI, R1, GLM, GEMINI = "kimi-k2", "deepseek-r1-0528", "glm-4.5", "gemini-2.5-pro"
@@ -165,3 +166,42 @@ def test_a_partial_extract_is_no_exit_and_a_return_re_enters(
     finally:
         follower.stop()
         services.close()
+
+
+def test_a_stalled_endpoint_blocks_neither_polling_nor_other_targets(
+    database_url: str, hook: Receiver, tmp_path: Path
+) -> None:
+    """The follower runs in its own thread: while one target's endpoint holds a delivery
+    open, polls append, alerts are derived and another target gets them; released, the
+    stalled target retries and receives both, in log order, each once."""
+    with receiver() as stalled:
+        services = _services(
+            database_url,
+            webhook("fast", hook.url, events=["crown"]),
+            webhook("stalled", stalled.url, events=["crown"], timeout=60),
+        )
+        follower = NotifyFollower(services, tick=0.05)
+        try:
+            _poll(services, tmp_path, "2025-07-18", {GEMINI: 1458, KIMI: 1425, R1: 1424})
+            drain(follower)  # the targets start at this head
+            _poll(services, tmp_path, "2025-08-02", {GEMINI: 1457, R1: 1430, KIMI: 1425})
+            first = services.reads.head()
+            stalled.hold(str(first))
+            follower.start()
+            wait_for(stalled.holding.is_set, 30, "the stalled delivery to be in flight")
+            wait_for(lambda: len(hook.delivered()) == 1, 30, "the fast target's delivery")
+
+            _poll(services, tmp_path, "2025-08-15", {GLM: 1459, GEMINI: 1457, R1: 1430})
+            second = services.reads.head()
+            wait_for(lambda: len(hook.delivered()) == 2, 30, "the next crown change")
+            assert stalled.delivered() == [] and not stalled.release.is_set()
+            assert [got.delivery for got in hook.delivered()] == [str(first), str(second)]
+
+            stalled.release.set()
+            wait_for(lambda: len(stalled.delivered()) == 2, 30, "the stalled target to recover")
+            assert [got.delivery for got in stalled.delivered()] == [str(first), str(second)]
+            models = [got.json["alerts"][0]["model"] for got in stalled.delivered()]
+            assert models == [R1, GLM]
+        finally:
+            follower.stop()
+            services.close()

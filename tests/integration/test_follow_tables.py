@@ -287,3 +287,34 @@ def test_a_pinned_model_page_downloads_the_events_it_shows(race: Race) -> None:
     [now] = elements(current, "events-csv")
     newest = table(race.client.get(now.attrs["href"]).text)
     assert int(newest[0]["position"]) > pinned
+
+
+# -- every page on every time axis ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PAGES[:-1])  # /sources is live (tested above)
+def test_every_page_takes_known_at_and_offers_its_position(race: Race, path: str) -> None:
+    """At a known_at between two appends, a page says what crownlog knew then, stands at the
+    position the API cuts at, and its permanent link swaps known_at for that position: the
+    pinned page stands at the same position and hash and says it will not change."""
+    events = race.get("/api/v1/events", limit=500)["items"]
+    recorded = sorted({e["recorded_at"] for e in events})
+    assert len(recorded) >= 3, "the race is ingested in several appends"
+    known_at = recorded[len(recorded) // 2]
+    cut = race.get("/api/v1/standings", known_at=known_at)["position"]
+    assert 0 < cut < race.services.reads.head()
+    page = race.client.get(path, params={"known_at": known_at})
+    assert page.status_code == 200, page.text[:300]
+    [shown] = elements(page.text, "known-at-shown")
+    assert shown.content.startswith(known_at[:10])
+    [position] = elements(page.text, "stamp-position")
+    assert position.content == str(cut)
+    [head_hash] = elements(page.text, "stamp-hash")
+    [link] = elements(page.text, "permalink")
+    href = link.attrs["href"]
+    assert "known_at" not in href and f"position={cut}" in href
+    pinned = race.client.get(href)
+    assert pinned.status_code == 200 and "immutable" in pinned.headers["cache-control"]
+    assert [e.content for e in elements(pinned.text, "stamp-position")] == [str(cut)]
+    assert elements(pinned.text, "stamp-hash")[0].attrs["title"] == head_hash.attrs["title"]
+    assert len(elements(pinned.text, "pinned-note")) == 1

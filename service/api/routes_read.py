@@ -59,13 +59,16 @@ PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE, FORMAT)
 
 
 def model_filter(q: dict[str, Any]) -> ModelFilter:
-    """The filter of parsed ``MODEL_FILTERS`` (``open_weights`` is applied by the read)."""
+    """The filter of parsed ``MODEL_FILTERS`` (``open_weights`` is applied by the read; the
+    API's read applies ``lab`` and ``city`` too, the dashboard's index only through this)."""
     low, high = q["params_min"], q["params_max"]
     if low is not None and high is not None and low > high:
         raise BadParameter("params_min is larger than params_max")
     slugs = q.get("slugs")
     return ModelFilter(
         slugs=frozenset(s.strip() for s in slugs.split(",") if s.strip()) if slugs else None,
+        lab=q["lab"],
+        city=q["city"],
         country=q["country"],
         license=q["license"],
         weights=q["weights"],

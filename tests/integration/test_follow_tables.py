@@ -318,3 +318,47 @@ def test_every_page_takes_known_at_and_offers_its_position(race: Race, path: str
     assert [e.content for e in elements(pinned.text, "stamp-position")] == [str(cut)]
     assert elements(pinned.text, "stamp-hash")[0].attrs["title"] == head_hash.attrs["title"]
     assert len(elements(pinned.text, "pinned-note")) == 1
+
+
+# -- the models index -----------------------------------------------------------------------
+
+MODEL_FILTERS = (
+    {"lab": "zhipu"},
+    {"city": "Hangzhou"},
+    {"country": "CN"},
+    {"license": "mit"},
+    {"weights": "closed"},
+    {"params_min": "300B", "params_max": "700B"},
+    {"city": "Beijing", "weights": "open"},
+)
+
+
+@pytest.mark.parametrize("params", MODEL_FILTERS, ids=lambda p: ",".join(p))
+def test_models_index_filters_as_the_api_does(race: Race, params: dict[str, str]) -> None:
+    """Each filter of /models keeps exactly the models the API's filter keeps."""
+    html = race.text("/models", **params)
+    shown = {row.attrs["data-model"] for row in elements(html, "model-row")}
+    api = {m["slug"] for m in race.get("/api/v1/models", limit=500, **params)["items"]}
+    everyone = {m["slug"] for m in race.get("/api/v1/models", limit=500)["items"]}
+    assert shown == api and 0 < len(api) < len(everyone), params
+
+
+def test_models_index_sorts_by_release_and_rank(race: Race) -> None:
+    """Release date ascending or descending (unknown dates last either way); rank on the
+    board in its standings order, unranked models last."""
+    items = race.get("/api/v1/models", limit=500)["items"]
+    dated = sorted((m["released_at"], m["slug"]) for m in items if m["released_at"])
+    undated = sorted(m["slug"] for m in items if not m["released_at"])
+    assert dated and undated
+
+    def order(**params: str) -> list[str]:
+        return [
+            r.attrs["data-model"] for r in elements(race.text("/models", **params), "model-row")
+        ]
+
+    assert order(sort="released") == [slug for _day, slug in dated] + undated
+    assert order(sort="released", order="desc") == [slug for _day, slug in dated[::-1]] + undated
+    ranked = [row["model"] for row in race.get("/api/v1/standings")["rows"]]
+    by_rank = order(sort="rank")
+    assert by_rank[: len(ranked)] == ranked
+    assert by_rank[len(ranked) :] == sorted(set(by_rank) - set(ranked))

@@ -202,6 +202,33 @@ def test_a_stalled_endpoint_blocks_neither_polling_nor_other_targets(
             assert [got.delivery for got in stalled.delivered()] == [str(first), str(second)]
             models = [got.json["alerts"][0]["model"] for got in stalled.delivered()]
             assert models == [R1, GLM]
+            # The receiver has the request before the sender records its answer: wait for it.
+            wait_for(lambda: _delivered(services) == {"fast": 2, "stalled": 2}, 30, "the records")
+            text = _metrics(services)
+            assert 'crownlog_notify_deliveries_total{outcome="delivered",target="fast"} 2.0' in text
+            for outcome, count in (("delivered", 2), ("failed", 1)):
+                line = f'crownlog_notify_deliveries_total{{outcome="{outcome}",target="stalled"}}'
+                assert f"{line} {count}.0" in text, text
         finally:
             follower.stop()
             services.close()
+
+
+def _delivered(services: Services) -> dict[str, int]:
+    from jobs.notify import targetstore
+
+    with services.engine.connect() as conn:
+        return {state.name: state.delivered for state in targetstore.load_all(conn)}
+
+
+def _metrics(services: Services) -> str:
+    """What ``/metrics`` exports about notifications for ``services``' database."""
+    from prometheus_client import REGISTRY, generate_latest
+
+    from jobs.notify.metrics import expose
+
+    expose(services.engine)
+    try:
+        return generate_latest(REGISTRY).decode()
+    finally:
+        expose(None)

@@ -214,7 +214,6 @@ TABLE_CSV = {
     "standings": "standings-csv",
     "points": "history-csv",
     "history": "events-csv",
-    "disputes": "disputes-csv",
     "models": "models-csv",
     "compare": "compare-facts-csv",
     "board-changes": "changes-csv",

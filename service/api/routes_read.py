@@ -54,7 +54,7 @@ MODEL_FILTERS = (
     LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX, SLUGS
 )  # fmt: skip
 MODELS = QuerySpec(*TIME_AXIS, *MODEL_FILTERS, *PAGE, FORMAT)
-MODEL = QuerySpec(*TIME_AXIS)
+MODEL = QuerySpec(*TIME_AXIS, FORMAT)
 PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE, FORMAT)
 
 
@@ -142,12 +142,14 @@ def read_routes(api: ApiContext) -> APIRouter:
     @router.get(
         "/models/{slug}",
         response_model=models.ModelDetail,
-        responses={404: {"model": models.Error}},
+        responses={404: {"model": models.Error}, **CSV_RESPONSE},
         openapi_extra=MODEL.openapi(),
     )
     async def one_model(request: Request, slug: Slug) -> Response:
-        """One model's facts (404 if the log never named it, or not by ``at``)."""
-        at = at_of(MODEL.parse(request))
+        """One model's facts (404 if the log never named it, or not by ``at``). In CSV: the
+        reports of its disputed figures, one row each, with their evidence."""
+        q = MODEL.parse(request)
+        at, table = at_of(q), csv_table(request, q["format"], "disputes")
 
         def compute() -> dict[str, Any]:
             found = reads.model(slug, at)
@@ -155,7 +157,7 @@ def read_routes(api: ApiContext) -> APIRouter:
                 raise HTTPException(404, f"no model {slug!r} is known{_when(at)}")
             return with_evidence(reads.engine, found)
 
-        return await api.read(request, at, compute)
+        return await api.read(request, at, compute, table, accept=True)
 
     def places(kind: str) -> Any:
         async def endpoint(request: Request) -> Response:

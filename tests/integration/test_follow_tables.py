@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from jobs.runtime import build_ingestion
+from jobs.schedule.sourcefile import SourceConfig
 from tests import apidata
 from tests.builders import mention
 from tests.cli import run
@@ -37,7 +39,22 @@ def race(
     directory = tmp_path_factory.mktemp(f"tables-{request.param}")
     with race_app(request.param, directory) as race:
         poll_snapshot(race, "voted-board", "2025-08-10T00:00:00Z", VOTED, board="voted")
+        _poll_press(race)
         yield race
+
+
+def _poll_press(race: Race) -> None:
+    """A press feed that misstates GLM-4.5's size: the sources then disagree on it."""
+    text = "GLM-4.5 has 335 billion total parameters and 32 billion active parameters."
+    feed = apidata.news_feed({"glm-typo": ("2025-07-28T15:00:00Z", "GLM-4.5 is here", text)})
+    path = race.directory / "press.xml"
+    path.write_bytes(feed)
+    ingestion = build_ingestion(race.services)
+    try:
+        outcome = ingestion.poller.poll(SourceConfig(id="press", kind="feed", url=path.as_uri()))
+    finally:
+        ingestion.close()
+    assert outcome.status == "ok", outcome.error
 
 
 @dataclass
@@ -200,6 +217,7 @@ def test_crown_tables_name_co_holders(race: Race) -> None:
 PAGES = (
     "/",
     f"/models/{KIMI}",
+    f"/models/{GLM}",
     "/models",
     f"/compare?models={KIMI},{GLM}",
     "/changes?from=2025-07-20&to=2025-08-16",
@@ -214,6 +232,7 @@ TABLE_CSV = {
     "standings": "standings-csv",
     "points": "history-csv",
     "history": "events-csv",
+    "dispute-reports": "disputes-csv",
     "models": "models-csv",
     "compare": "compare-facts-csv",
     "board-changes": "changes-csv",
@@ -361,3 +380,33 @@ def test_models_index_sorts_by_release_and_rank(race: Race) -> None:
     by_rank = order(sort="rank")
     assert by_rank[: len(ranked)] == ranked
     assert by_rank[len(ranked) :] == sorted(set(by_rank) - set(ranked))
+
+
+def test_the_disputes_table_downloads_as_csv(race: Race) -> None:
+    """GLM-4.5's sources disagree on its size: the page's table and the model's CSV hold the
+    same reports, each with its evidence and source."""
+    detail = race.get(f"/api/v1/models/{GLM}")
+    reports = detail["disputes"]["params_total"]
+    assert sorted(r["value"] for r in reports) == [335 * 10**9, 355 * 10**9]
+    html = race.text(f"/models/{GLM}")
+    shown = [
+        (e.attrs["data-field"], e.attrs["data-current"]) for e in elements(html, "dispute-row")
+    ]
+    [link] = elements(html, "disputes-csv")
+    response = race.client.get(link.attrs["href"])
+    assert response.headers["content-disposition"] == 'attachment; filename="disputes.csv"'
+    rows = table(response.text)
+    assert [(r["fact"], "yes" if r["current"] == "true" else "no") for r in rows] == shown
+    assert {r["model"] for r in rows} == {GLM}
+    by_value = {int(r["value"]): r for r in rows if r["fact"] == "params_total"}
+    for report in reports:
+        row = by_value[report["value"]]
+        assert (row["position"], row["evidence"], row["source_id"]) == (
+            str(report["position"]),
+            report["evidence"],
+            report["source_id"],
+        )
+    assert "335 billion" in by_value[335 * 10**9]["evidence"]
+    as_csv = race.client.get(f"/api/v1/models/{GLM}", headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert race.client.get(f"/api/v1/models/{GLM}", params={"format": "xml"}).status_code == 422

@@ -410,3 +410,22 @@ def test_the_disputes_table_downloads_as_csv(race: Race) -> None:
     as_csv = race.client.get(f"/api/v1/models/{GLM}", headers={"Accept": "text/csv"})
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert race.client.get(f"/api/v1/models/{GLM}", params={"format": "xml"}).status_code == 422
+
+
+# -- compare --------------------------------------------------------------------------------
+
+
+def test_compare_takes_two_to_four_models(race: Race) -> None:
+    """Four models side by side, each a column and a series on the one chart; one or five
+    are a 422 page that says why."""
+    four = [KIMI, GLM, QWEN, R1]
+    html = race.text("/compare", models=",".join(four))
+    assert [e.attrs["data-model"] for e in elements(html, "compare-column")] == four
+    series = {e.attrs["data-model"] for e in elements(html, "history-point")}
+    assert series == set(four)
+    for models in ([KIMI], [*four, STEP]):
+        response = race.client.get("/compare", params={"models": ",".join(models)})
+        assert response.status_code == 422
+        assert f"compare 2 to 4 models, not {len(models)}" in response.text
+    unknown = race.client.get("/compare", params={"models": f"{KIMI},nobody"})
+    assert unknown.status_code == 404

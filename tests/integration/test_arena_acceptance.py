@@ -151,6 +151,8 @@ def _check(reads: ReadModel, folder: Path, rule: str) -> None:
     for (_, before), (moment, after) in itertools.pairwise(holders):
         assert before == after or moment in starts, moment
 
+    _check_spells(reads, files, names)
+
     meta = orjson.loads(metadata.read_bytes())
     claims = {str(m["model_api_name"]): licence_claim(m.get("license")) for m in meta}
     latest = _board(files[-1][0])
@@ -162,3 +164,34 @@ def _check(reads: ReadModel, folder: Path, rule: str) -> None:
     closed = [key for key in described if claims[key] == PROPRIETARY]
     assert closed and all(now[slugs[key]]["weights"] == "closed" for key in closed)
     assert not [row for row in now.values() if row["weights"] == "open"]  # no evidence given
+
+
+def _check_spells(
+    reads: ReadModel, files: list[tuple[Path, datetime]], names: NameResolver
+) -> None:
+    """Model pages say when each model left the board (and came back): the spells of every
+    model equal the runs of snapshots that list it."""
+    listed: dict[str, list[datetime]] = {}
+    for path, when in files:
+        for slug in board_slugs(_board(path), names).values():
+            listed.setdefault(slug, []).append(when)
+    times = [when for _path, when in files]
+    for slug, seen in listed.items():
+        expected: list[tuple[datetime, datetime | None]] = []
+        for when in seen:
+            index = times.index(when)
+            after = times[index + 1] if index + 1 < len(times) else None
+            if expected and expected[-1][1] == when:
+                expected[-1] = (expected[-1][0], after)
+            else:
+                expected.append((when, after))
+        model = reads.model(slug)
+        assert model is not None, slug
+        (board,) = [b for b in model["boards"] if b["leaderboard"] == "lmarena-text"]
+        got = [(_at(s["from"]), s["to"] and _at(s["to"])) for s in board["spells"]]
+        assert got == expected, slug
+        assert (board["rank"] is None) == (expected[-1][1] is not None), slug
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -157,6 +157,52 @@ def test_an_idle_connection_is_closed(server: tuple[str, int, int]) -> None:
     assert time.monotonic() - started < HEAD_TIMEOUT + 5
 
 
+def trickle_until_closed(sock: socket.socket, started: float, limit: float) -> bytes:
+    """Send one byte every 0.3 s until the server closes (or ``limit`` s); what it sent."""
+    sock.settimeout(0.3)
+    received = b""
+    while time.monotonic() - started < limit:
+        try:
+            sock.sendall(b"x")
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        if not chunk:
+            break  # closed by the server
+        received += chunk
+    return received
+
+
+def test_an_idle_keep_alive_connection_is_closed(server: tuple[str, int, int]) -> None:
+    """After a response, a kept-alive connection that sends nothing more is closed too."""
+    _base, port, _pid = server
+    with connect(port, timeout=HEAD_TIMEOUT + 8) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        response = answer(sock)  # the 200, then whatever comes until the server closes
+    assert status_of(response) == 200
+    assert time.monotonic() - started < HEAD_TIMEOUT + 5
+
+
+def test_a_slow_body_is_cut_off(server: tuple[str, int, int]) -> None:
+    """A body announced as 60 KB and trickled a byte every 0.3 s cannot hold the connection:
+    the app answers without it and the server closes the connection soon after the head
+    timeout, while the client is still sending."""
+    _base, port, _pid = server
+    started = time.monotonic()
+    with connect(port, timeout=HEAD_TIMEOUT + 8) as sock:
+        sock.sendall(
+            b"POST /api/v1/sources/x/poll HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+        )
+        response = trickle_until_closed(sock, started, HEAD_TIMEOUT + 20)
+    elapsed = time.monotonic() - started
+    assert status_of(response) < 500, response
+    assert elapsed < HEAD_TIMEOUT + 10, (elapsed, response)
+
+
 def test_keep_alive_requests_still_work(server: tuple[str, int, int]) -> None:
     """The limits leave ordinary traffic alone: two requests on one connection."""
     base, _port, _pid = server

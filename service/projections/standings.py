@@ -173,13 +173,18 @@ def _latest_definition(board: Board, other_than: str | None = None) -> Mark | No
 
 def method_floor(board: Board, method: str) -> datetime | None:
     """Where ``method``'s current run began: its newest complete snapshot if that is within
-    the run, else the mark that started the run (None: it has been in force from the start)."""
+    the run, else the mark that started the run (None: it has been in force from the start).
+    Before any mark or complete snapshot the first score's method is in force, so the first
+    mark of another method starts that method's run."""
     other = _latest_definition(board, other_than=method)
     own = board.snapshots.get(method)
     if own is not None and (other is None or own > other[:2]):
         return own[0]
     if other is None:
-        return None
+        first = board.first
+        if first is None or first[2] == method or not board.marks:
+            return None
+        return board.marks[0][0]  # every mark names ``method`` here: the earliest began it
     run = [mark for mark in board.marks if mark[2] == method and mark[:2] > other[:2]]
     return run[0][0] if run else other[0]
 

@@ -110,6 +110,19 @@ def test_score_of_another_method_is_not_ranked_before_any_change() -> None:
     assert ranking(view(log)) == [(1, "kimi-k2", 1425)]
 
 
+def test_a_mark_changing_the_first_scores_method_drops_that_methods_earlier_rows() -> None:
+    """The board's first score sets its method; a later mark of another method starts that
+    method's run at the mark, so its partial rows from before the mark are not ranked."""
+    log = cast(Log())
+    log.score(BOARD, "kimi-k2", 1425, "2025-07-18", method="v1")
+    log.score(BOARD, "glm-4.5", 1430, "2025-07-20", method="v2")
+    log.method_changed(BOARD, "v2", "2025-07-23", previous="v1")
+    result = view(log)
+    assert (result["method"], result["rows"]) == ("v2", [])
+    log.score(BOARD, "glm-4.5", 1431, "2025-07-24", method="v2")
+    assert ranking(view(log)) == [(1, "glm-4.5", 1431)]
+
+
 def test_unknown_board_is_empty() -> None:
     """A board nothing was reported for has no rows and no method."""
     assert view(Log()) == {"leaderboard": BOARD, "method": None, "rows": []}

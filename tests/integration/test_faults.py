@@ -64,7 +64,8 @@ def _exactly_once(url: str, sources: int, items: int) -> None:
 
 
 def test_postgres_restarted_under_a_running_worker_and_api(tmp_path: Path) -> None:
-    """Stop the server: /readyz of both says 503, /healthz and /metrics still answer, reads are
+    """Stop the server: /readyz of both says 503, /healthz and /metrics still answer (the last
+    known per-source values, the process metrics, the worker's poll counters), reads are
     503 with the error body, polls are skipped without blaming the sources. Start it again:
     both recover by themselves, and what the feeds added meanwhile is appended exactly once."""
     sources = 4
@@ -78,6 +79,8 @@ def test_postgres_restarted_under_a_running_worker_and_api(tmp_path: Path) -> No
             with serving(url, tmp_path, "--no-scheduler", env=env) as api:
                 wait_for(lambda: len(_items(url)) == sources * 3, 90, "the first items")
                 assert _status(f"{api}/readyz") == 200 and _status(f"{probe}/readyz") == 200
+                known = 'crownlog_source_consecutive_errors{source="s0"} 0.0'
+                assert known in httpx.get(f"{api}/metrics", timeout=10).text
 
                 pg.stop()
                 wait_for(lambda: _status(f"{api}/readyz") == 503, 30, "the API's /readyz 503")
@@ -85,6 +88,11 @@ def test_postgres_restarted_under_a_running_worker_and_api(tmp_path: Path) -> No
                 assert _status(f"{api}/healthz") == 200 and _status(f"{probe}/healthz") == 200
                 metrics = httpx.get(f"{api}/metrics", timeout=10)
                 assert metrics.status_code == 200 and "crownlog_database_up 0.0" in metrics.text
+                assert known in metrics.text  # the last values read, not an empty family
+                assert "process_cpu_seconds_total" in metrics.text
+                worker_metrics = httpx.get(f"{probe}/metrics", timeout=10)
+                assert worker_metrics.status_code == 200
+                assert 'crownlog_polls_total{source="s0",status="ok"}' in worker_metrics.text
                 read = httpx.get(f"{api}/api/v1/standings", timeout=10)
                 assert read.status_code == 503 and read.json()["error"]["code"] == "unavailable"
 

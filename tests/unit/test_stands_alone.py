@@ -45,3 +45,12 @@ def test_the_pattern_catches_outside_citations_and_spares_our_own() -> None:
                  "STYLE.md", "/work/shared/x", "facts §2"):  # fmt: skip
         assert OUTSIDE.search(text), text
     assert OUTSIDE.search("docs/design.md §4 and README.md") is None
+
+
+def test_the_project_has_its_own_design_document() -> None:
+    """docs/design.md is in the repository with its numbered sections, and the code cites it."""
+    design = (ROOT / "docs" / "design.md").read_text()
+    sections = re.findall(r"^## (\d+)\. ", design, re.M)
+    assert sections == [str(n) for n in range(1, len(sections) + 1)] and len(sections) >= 7
+    cited = [p for p in (ROOT / "service").rglob("*.py") if "docs/design.md" in p.read_text()]
+    assert cited, "no module of service/ cites docs/design.md"

@@ -1,10 +1,11 @@
 """Untrusted XML made safe for feedparser: no entity declarations, no forbidden control characters.
 
 feedparser removes DOCTYPE entity declarations itself, but only with regexes anchored at line
-starts (shared corpus MANIFEST): a one-line prolog, a comment before the DOCTYPE or a UTF-16 body
-slips them through to expat or to feedparser's loose parser, which expands a "safe" entity itself
-(the quadratic blowup). So crownlog deletes every internal subset and every ``<!ENTITY``
-declaration before feedparser sees the bytes; references to them then stay literal (bozo).
+starts: a one-line prolog, a comment before the DOCTYPE or a UTF-16 body (tests/hostile.py
+builds each) slips them through to expat or to feedparser's loose parser, which expands a
+"safe" entity itself (the quadratic blowup). So crownlog deletes every internal subset and
+every ``<!ENTITY`` declaration before feedparser sees the bytes; references to them then stay
+literal (bozo).
 Control characters go first and the whole scrub repeats until nothing changes (a fixed point),
 so ``<!DOC\x01TYPE`` cannot become a declaration after the scan has passed it.
 """

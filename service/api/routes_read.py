@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api import models
+from service.api import models, opsmodels
 from service.api.context import ApiContext
 from service.api.disputes import with_evidence
 from service.api.formats import CSV_RESPONSE, FORMAT, csv_table, page_size
@@ -79,10 +79,10 @@ def model_filter(q: dict[str, Any]) -> ModelFilter:
 
 def read_routes(api: ApiContext) -> APIRouter:
     """The routes of the projection reads."""
-    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=models.BAD_REQUEST)
+    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=opsmodels.BAD_REQUEST)
     reads = api.services.reads
 
-    @router.get("/ping", response_model=models.Ping, tags=["operations"])
+    @router.get("/ping", response_model=opsmodels.Ping, tags=["operations"])
     async def ping() -> dict[str, bool]:
         """A bare JSON answer (the benchmark's baseline)."""
         return {"ok": True}
@@ -142,7 +142,7 @@ def read_routes(api: ApiContext) -> APIRouter:
     @router.get(
         "/models/{slug}",
         response_model=models.ModelDetail,
-        responses={404: {"model": models.Error}, **CSV_RESPONSE},
+        responses={404: {"model": opsmodels.Error}, **CSV_RESPONSE},
         openapi_extra=MODEL.openapi(),
     )
     async def one_model(request: Request, slug: Slug) -> Response:

@@ -1,10 +1,9 @@
-"""What ``serve`` and ``worker`` share: the sources file read at start-up, polling on schedule
-and reloading the file on SIGHUP. (``jobs`` is imported when a command needs it, so that
-``crownlog --version`` and shell completion stay quick.)"""
+"""What ``serve`` and ``worker`` share: the sources file read at start-up, and polling on
+schedule (SIGHUP reloads through ``service.cli.hangup``). (``jobs`` is imported when a command
+needs it, so that ``crownlog --version`` and shell completion stay quick.)"""
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -52,7 +51,7 @@ class Polling:
 
 def start_polling(services: Services, sources: SourceSet, demo: bool = False) -> Polling:
     """Backfill archives, schedule every enabled source (and the derived fetches), follow the
-    log for alerts, reload the sources file on SIGHUP."""
+    log for alerts. The caller routes SIGHUP to ``polling.scheduler.reload``."""
     from jobs.notify.follower import build_follower
     from jobs.runtime import backfill_archives, build_ingestion
     from jobs.schedule.scheduler import PollScheduler
@@ -67,7 +66,6 @@ def start_polling(services: Services, sources: SourceSet, demo: bool = False) ->
         log.info("archives backfilled", appended=appended)
     scheduler = PollScheduler(ingestion.poller, sources, derived=ingestion.derived.run)
     scheduler.start()
-    signal.signal(signal.SIGHUP, lambda *_: scheduler.reload())
     if follower is not None:
         follower.start()
 

@@ -11,6 +11,7 @@ import typer
 
 from service.bootstrap import Services
 from service.cli.context import context
+from service.cli.hangup import Hangups
 from service.cli.polling import read_sources, start_polling
 
 if TYPE_CHECKING:
@@ -96,12 +97,17 @@ def serve(
     from service.api.app import create_app
     from service.api.httpguard import guarded_protocol
 
+    hangups = Hangups.install()  # SIGHUP re-reads the sources file, never ends the process
     sources = read_sources(context(ctx).settings, demo)
     services = context(ctx).services(upgrade_empty=True)
     settings = services.settings
     stop: Callable[[], None] | None = None
-    if not no_scheduler:
-        stop = start_polling(services, sources, demo).stop
+    if no_scheduler:
+        hangups.route(sources.reload)
+    else:
+        polling = start_polling(services, sources, demo)
+        hangups.route(polling.scheduler.reload)
+        stop = polling.stop
     wiring = ApiWiring(services, sources, demo)
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
     log.info("serving", url=f"http://{bind_host}:{bind_port}/", scheduler=not no_scheduler)

@@ -9,6 +9,7 @@ import structlog
 import typer
 
 from service.cli.context import context
+from service.cli.hangup import Hangups
 from service.cli.polling import read_sources, start_polling
 from service.probes import ProbeServer
 
@@ -37,12 +38,14 @@ def worker(
     ),
 ) -> None:
     """Poll sources on schedule (no API). Several may share one PostgreSQL database."""
+    hangups = Hangups.install()  # SIGHUP re-reads the sources file, never ends the process
     import jobs.metrics  # noqa: F401  (registers the poll metrics the listener exports)
 
     sources = read_sources(context(ctx).settings, demo)
     services = context(ctx).services()
     settings = services.settings.worker
     polling = start_polling(services, sources, demo)
+    hangups.route(polling.scheduler.reload)
     port = metrics_port if metrics_port is not None else settings.metrics_port
     probes = None
     if port is not None:

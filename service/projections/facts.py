@@ -42,7 +42,8 @@ def fact_key(event: Foldable, tier: int) -> FactKey:
 
 
 def is_proprietary(license_name: str) -> bool:
-    """True if ``license_name`` says closed weights (design §5: ``Proprietary``, any case)."""
+    """True if ``license_name`` says closed weights (``Proprietary``, any case: docs/design.md
+    §5)."""
     return license_name.strip().lower() == "proprietary"
 
 

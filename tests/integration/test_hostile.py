@@ -272,12 +272,14 @@ SOURCE = SourceConfig(id="sandboxed", kind="feed", url="https://example.com/feed
 
 
 def test_a_parse_past_its_timeout_is_killed_and_the_worker_replaced() -> None:
-    """The slow call fails fast with a clear message; the next call on that worker works."""
-    with ParseSandbox(workers=1, timeout=0.5, adapters=ADAPTERS) as pool:
+    """The slow call (60 s) is stopped at the timeout with a clear message; the next call on
+    that worker works. (The timeout also covers the fresh worker's start-up, so it is not cut
+    so short that a loaded machine could not start one in time.)"""
+    with ParseSandbox(workers=1, timeout=5.0, adapters=ADAPTERS) as pool:
         started = time.perf_counter()
-        with pytest.raises(ParseError, match=r"took longer than 0\.5 s and was stopped"):
+        with pytest.raises(ParseError, match=r"took longer than 5 s and was stopped"):
             pool.run("slow", b"", {}, SOURCE, FETCHED_AT)
-        assert time.perf_counter() - started < 5
+        assert time.perf_counter() - started < 45  # stopped, not the adapter's 60 s
         assert (
             pool.run("quick", b"still alive", {}, SOURCE, FETCHED_AT).bozo_reason == "still alive"
         )

@@ -1,6 +1,7 @@
-"""SIGHUP with a broken sources file never kills the worker: it keeps its jobs, logs the file,
-line and reason, and the error shows in ``crownlog sources``, ``/api/v1/sources`` and the
-metrics; at start-up the same file is one line and exit 4."""
+"""SIGHUP with a broken sources file never kills a worker or an API replica: they keep their
+sources, log the file, line and reason, and the error shows in ``crownlog sources``,
+``/api/v1/sources`` and the metrics while the admin poll keeps working; at start-up the same
+file is one line and exit 4."""
 
 from __future__ import annotations
 
@@ -14,23 +15,32 @@ import orjson
 
 from tests.cli import run
 from tests.feedserver import feed_server, sources_toml
-from tests.server import free_port, serving
+from tests.server import free_port, serving_process
 from tests.unit.test_sourcefile import BROKEN
 from tests.workers import log_lines, start_worker, wait_for, write_config
 
+TOKEN = "reload-test-admin-token"
 
-def _refusals(cwd: Path) -> list[dict[str, object]]:
+
+def _refusals(cwd: Path, name: str = "worker") -> list[dict[str, object]]:
     return [
         line
-        for line in log_lines(cwd, "worker")
+        for line in log_lines(cwd, name)
         if str(line.get("event", "")).startswith("sources file not reloaded")
     ]
 
 
+def _refused(cwd: Path, name: str, words: str) -> bool:
+    """The last refusal in ``name``'s log is the one of the file holding ``words``."""
+    refusals = _refusals(cwd, name)
+    return bool(refusals) and words in str(refusals[-1]["reason"])
+
+
 def test_every_broken_file_is_refused_by_a_running_worker(tmp_path: Path) -> None:
-    """For each file of the issue: SIGHUP, the worker lives on with its 2 jobs, the log names
-    file, line and reason; crownlog sources exits 4 naming it; /api/v1/sources and both
-    processes' metrics show the file invalid. A fixed file is taken up again."""
+    """For each file of the issue: SIGHUP to the worker and to an API replica, both live on
+    (the worker with its 2 jobs), both logs name file, line and reason; crownlog sources exits
+    4 naming it; /api/v1/sources and both processes' metrics show the file invalid, and the
+    admin poll of a source still answers 200. A fixed file is taken up again."""
     url = f"sqlite:///{tmp_path / 'w.db'}"
     port = free_port()
     probe = f"http://127.0.0.1:{port}"
@@ -41,16 +51,24 @@ def test_every_broken_file_is_refused_by_a_running_worker(tmp_path: Path) -> Non
         worker = start_worker(url, tmp_path, env, "worker", "--metrics-port", str(port))
         try:
             wait_for(lambda: server.hits["/feed/1.xml"] >= 1, 60, "the worker's first polls")
-            with serving(url, tmp_path, "--no-scheduler", env=env) as api:
-                for number, name in enumerate(sorted(BROKEN), start=1):
+            admin = {**env, "CROWNLOG_API__ADMIN_TOKEN": TOKEN}
+            with serving_process(url, tmp_path, "--no-scheduler", env=admin) as (api, api_proc):
+                api_log = f"serve-{api.rsplit(':', 1)[1]}"
+                for name in sorted(BROKEN):
                     data, line, words = BROKEN[name]
                     sources_file.write_bytes(data)
                     worker.send_signal(signal.SIGHUP)
-                    wait_for(lambda n=number: len(_refusals(tmp_path)) >= n, 30, f"refusal {name}")
+                    api_proc.send_signal(signal.SIGHUP)
+                    for log in ("worker", api_log):
+                        wait_for(lambda log=log, words=words: _refused(tmp_path, log, words),
+                                 60, f"refusal {name} in {log}")  # fmt: skip
                     assert worker.poll() is None, f"the worker died on {name}"
+                    assert api_proc.poll() is None, f"the API died on {name}"
                     refusal = _refusals(tmp_path)[-1]
                     assert refusal["file"] == str(sources_file) and refusal["line"] == line
                     assert words in str(refusal["reason"]) and refusal["in_use"] == 2
+                    api_refusal = _refusals(tmp_path, api_log)[-1]
+                    assert api_refusal["line"] == line and api_refusal["in_use"] == 2
 
                     health = httpx.get(f"{probe}/healthz", timeout=5).json()
                     assert health["jobs"] == 2 and health["sources_file"]["valid"] is False
@@ -67,6 +85,13 @@ def test_every_broken_file_is_refused_by_a_running_worker(tmp_path: Path) -> Non
                     assert state["valid"] is False and state["error"]["line"] == line
                     assert words in state["error"]["message"]
                     assert "crownlog_sources_file_valid 0.0" in httpx.get(f"{api}/metrics").text
+                    polled = httpx.post(
+                        f"{api}/api/v1/sources/s0/poll",
+                        headers={"Authorization": f"Bearer {TOKEN}"},
+                        timeout=60,
+                    )
+                    assert polled.status_code == 200, polled.text
+                    assert polled.json()["status"] in ("ok", "not_modified")
                 sources_file.write_text(sources_toml(server.base, 3, "1h"))
                 worker.send_signal(signal.SIGHUP)
                 wait_for(lambda: server.hits["/feed/2.xml"] >= 1, 30, "the added source's poll")

@@ -150,3 +150,19 @@ def test_shell_completion_completes_commands() -> None:
         env={"_CROWNLOG_COMPLETE": "complete_bash", "COMP_WORDS": "crownlog sta", "COMP_CWORD": "1"}
     )
     assert "standings" in completed.stdout.split()
+
+
+def test_ci_smoke_tests_the_wheel_outside_the_checkout() -> None:
+    """``.ci/run`` runs ``.ci/wheel-smoke`` and fails when it fails; the smoke test builds the
+    wheel, installs it into a fresh venv and runs ``db upgrade`` and ``serve --demo`` from a
+    folder outside the checkout, with no crownlog setting that could point back into it."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ".ci/wheel-smoke" in ci and 'wait "$smoke"' in ci and "exit 1" in ci
+    smoke = (ROOT / ".ci" / "wheel-smoke").read_text()
+    assert os.access(ROOT / ".ci" / "wheel-smoke", os.X_OK)
+    assert "pip wheel" in smoke and "-m venv" in smoke
+    assert 'mkdir "$work/elsewhere"' in smoke and 'cd "$work/elsewhere"' in smoke
+    assert "unset CROWNLOG_CONFIG CROWNLOG_DATABASE_URL CROWNLOG_SOURCES" in smoke
+    elsewhere = smoke.index('cd "$work/elsewhere"')
+    for step in ('"$crownlog" --version', '"$crownlog" db upgrade', '"$crownlog" serve --demo'):
+        assert smoke.index(step) > elsewhere, step

@@ -16,6 +16,7 @@ from service.projections import weights
 from service.projections.crown import CrownState, settle
 from service.projections.race import SCORE, Entry
 from service.projections.reigns import Board, Race, Reign
+from service.projections.timeline import Timeline
 
 _time = datetime.fromisoformat  # exact inverse of format_time, and fast on 10^5 entries
 
@@ -83,7 +84,7 @@ def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
     entries on (light snapshots), not to replay a backfill reaching behind them.
     """
     race = settle(state).race
-    timeline = state.timeline if tail is None else state.timeline[-tail:] if tail else []
+    timeline = state.timeline.entries() if tail is None else state.timeline.newest(tail)
     return {
         "timeline": [_dump_entry(entry) for entry in timeline],
         "boards": {slug: _dump_board(board) for slug, board in race.boards.items()},
@@ -111,5 +112,5 @@ def load(dumped: dict[str, Any]) -> CrownState:
     race.eligible = {
         model for model in {*facts, *race.repos} if weights.allowed(race.status(model), race.rule)
     }
-    timeline = [_load_entry(entry) for entry in dumped["timeline"]]
+    timeline = Timeline(_load_entry(entry) for entry in dumped["timeline"])
     return CrownState(timeline=timeline, race=race)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from bisect import bisect_right
+from heapq import merge
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
@@ -89,18 +90,21 @@ class Timeline:
         return list(self.entries(max(0, len(self) - count)))
 
     def merge(self, entries: list[Entry]) -> None:
-        """Merge ``entries`` (any order, none equal to one held) into their places."""
+        """Merge ``entries`` (any order, none equal to one held) into their places.
+
+        Streams: the blocks from the first one an entry reaches are unpacked one at a time
+        and repacked as the merge goes, so memory stays a block plus ``entries``."""
         if not entries:
             return
-        earliest = min(map(_key, entries))
-        # The first block holding an entry after ``earliest``: repack from there on.
-        first = bisect_right(self._ends, earliest)
-        moved = [*self.entries(first * self.block), *entries]
-        moved.sort(key=_key)  # Timsort: two sorted runs, about linear
+        ordered = sorted(entries, key=_key)
+        # The first block holding an entry after the earliest one: repack from there on.
+        first = bisect_right(self._ends, _key(ordered[0]))
+        old = Timeline(block=self.block)
+        old._blocks, old._ends, old._tail = self._blocks[first:], self._ends[first:], self._tail
         del self._blocks[first:]
         del self._ends[first:]
         self._tail = []
-        for entry in moved:
+        for entry in merge(old.entries(), ordered, key=_key):
             self.append(entry)
 
     def copy(self) -> Timeline:

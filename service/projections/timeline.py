@@ -17,8 +17,8 @@ from __future__ import annotations
 import pickle
 import zlib
 from bisect import bisect_right
-from heapq import merge
 from collections.abc import Iterable, Iterator
+from heapq import merge
 from operator import itemgetter
 from typing import Any
 

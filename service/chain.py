@@ -101,8 +101,24 @@ def envelope_bytes(
 
 
 def event_hash(event: StoredEvent) -> str:
-    """The hash ``event`` should carry, recomputed from its other fields."""
-    return compute_hash(envelope_dict(event))
+    """The hash ``event`` should carry, recomputed from its other fields (the bytes of
+    ``compute_hash(envelope_dict(event))``, assembled without the dict)."""
+    source = event.source
+    return hashlib.sha256(
+        envelope_bytes(
+            position=event.position,
+            stream=event.stream,
+            version=event.version,
+            type_=event.type,
+            schema=event.schema,
+            data_json=orjson.dumps(event.data, option=_SORTED),
+            occurred_at=format_time(event.occurred_at),
+            recorded_at=format_time(event.recorded_at),
+            source_json=orjson.dumps(source.to_dict() if source else None, option=_SORTED),
+            key=event.key,
+            prev_hash=event.prev_hash,
+        )
+    ).hexdigest()
 
 
 def verify(events: Iterable[StoredEvent], prev_hash: str = GENESIS_HASH, after: int = 0) -> int:

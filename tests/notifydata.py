@@ -78,8 +78,8 @@ def days_ago(now: datetime, n: int) -> datetime:
 
 
 def race_catalog() -> list[NewEvent]:
-    """The test race's labs and models under the ``claimed`` crown rule: their licences claim
-    open weights and no weights repository is known, as on a board without evidence."""
+    """The test race's labs and models under the ``claimed`` crown rule, with the verified
+    weights repositories of the open ones (so their alerts say ``open``)."""
     rule = NewEvent(
         RULE_STREAM,
         "CrownRuleChanged",
@@ -88,4 +88,4 @@ def race_catalog() -> list[NewEvent]:
         Provenance("settings", "crown.weights"),
         "crown-rule:test:claimed",
     )
-    return [rule, *catalog(evidence=False)]
+    return [rule, *catalog()]

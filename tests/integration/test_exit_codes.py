@@ -19,7 +19,13 @@ from service import migrate
 from service.chain import compute_hash
 from service.cli.exits import CONFIG, DATABASE, EXIT_CODES, OK, PROBLEM, USAGE, exit_code
 from service.db import create_engine
-from service.errors import ConfigError, CrownlogError, DatabaseUnavailable, IntegrityError
+from service.errors import (
+    ConfigError,
+    CrownlogError,
+    DatabaseUnavailable,
+    IntegrityError,
+    UsageError,
+)
 from service.store import EventStore
 from service.transfer import export_events
 from tests.builders import item, mention
@@ -47,7 +53,8 @@ def test_the_error_tree_maps_to_its_codes() -> None:
     assert exit_code(DatabaseUnavailable("x")) == DATABASE == 3
     assert exit_code(IntegrityError("x")) == PROBLEM == 1
     assert exit_code(CrownlogError("x")) == PROBLEM
-    assert (OK, USAGE) == (0, 2) and set(EXIT_CODES.values()) <= {1, 3, 4}
+    assert exit_code(UsageError("x")) == USAGE == 2
+    assert OK == 0 and set(EXIT_CODES.values()) <= {1, 2, 3, 4}
 
 
 @pytest.mark.parametrize(

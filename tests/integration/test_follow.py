@@ -151,7 +151,10 @@ def test_diff_command_matches_the_api(race: Race) -> None:
     )
     rows = list(csv.DictReader(io.StringIO(cli("2025-07-20", "2025-08-16", "--csv"))))
     assert ("crown", GLM) in {(r["kind"], r["model"]) for r in rows}
-    assert {r["kind"] for r in rows} == {"entered", "moved", "release", "weights", "crown"}
+    # DeepSeek R1 and MiniMax M1 are no longer listed on 2025-08-15: they left (delisting).
+    assert {r["kind"] for r in rows} == {"entered", "left", "release", "weights", "crown"}
+    left = {r["model"] for r in rows if r["kind"] == "left"}
+    assert left == {"deepseek-r1-0528", "minimax-m1"}
     known = orjson.loads(cli("2001-01-01", "--known-at", "--json"))
     assert known == race.get("/api/v1/changes", **{"from": "2001-01-01", "axis": "known_at"})
     assert "GLM" in cli("2025-07-20", "2025-08-16") or "glm-4.5" in cli("2025-07-20", "2025-08-16")

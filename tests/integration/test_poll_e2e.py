@@ -89,7 +89,8 @@ def test_a_changed_item_is_recorded_as_revised(database_url: str, tmp_path: Path
 
 
 def test_a_broken_source_is_marked_and_the_others_go_on(database_url: str, tmp_path: Path) -> None:
-    """A missing file fails its own source with a clear error; the good source still lands."""
+    """A missing file fails its own source with a clear error (exit 1); the good source still
+    lands."""
     env = _config(tmp_path)
     sources = tmp_path / "config" / "sources.toml"
     sources.write_text(
@@ -97,7 +98,7 @@ def test_a_broken_source_is_marked_and_the_others_go_on(database_url: str, tmp_p
         + '\n[[source]]\nid = "gone"\nkind = "feed"\nurl = "file:missing.xml"\nevery = "1h"\n'
     )
     result = run("poll", "--json", url=database_url, cwd=tmp_path, env=env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a failed source is a problem found (exit 1)
     outcomes = {o["source_id"]: o for o in orjson.loads(result.stdout)}
     assert outcomes["news"]["items"] == 3 and outcomes["news"]["appended"] > 3
     assert outcomes["gone"]["status"] == "error"

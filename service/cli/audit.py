@@ -43,7 +43,7 @@ def verify(
         raise typer.BadParameter(str(exc)) from None
     store = context(ctx).services().store
     head = store.head()[0]
-    with progress_bar("verifying chain", head) as advance:
+    with progress_bar("verifying the chain, then replaying", 2 * head) as advance:
         report = audit(store, advance, expected)
     if as_json:
         typer.echo(orjson.dumps({**report.as_dict(), "head": head}))

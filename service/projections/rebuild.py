@@ -40,9 +40,11 @@ def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> S
         if not chunk:
             break
         fold_all(chunk, states, settle=False)  # settled once, at the end
-        after = chunk[-1].position
+        before, after = after, chunk[-1].position
         if progress is not None:
-            progress(len(chunk))
+            progress(after - before)  # positions, so the bar ends at the head
+    if progress is not None and head > after:
+        progress(head - after)
     crown.settle(states["crown"])
     return states
 

@@ -9,13 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bench.rebuild_folds import generate
-from service import appendsql
+from service import appendsql, pastviews
+from service.clock import utcnow
 from service.db import WRITE
+from service.events import StoredEvent
 from service.projections import snapshots
 from service.projections.digest import digests, fold_all
 from service.projections.persist import read_rows
 from service.projections.rebuild import rebuild, rebuild_in_memory
 from service.projections.rows import materialize
+from service.readmodel import ReadModel
+from service.timepoint import At
 
 
 def test_chunked_rebuild_equals_one_in_memory_fold(engine: Engine) -> None:
@@ -39,3 +43,38 @@ def test_chunked_rebuild_equals_one_in_memory_fold(engine: Engine) -> None:
             loaded = snapshots.load_full(conn, position)
             assert loaded.position == position
             assert digests(loaded.states) == digests(fold_all(events[:position]))
+
+
+def _insert(engine: Engine, events: list[StoredEvent]) -> None:
+    with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+        appendsql.insert_rows(conn, appendsql.rows_for(conn, events))
+
+
+def test_read_model_from_a_light_snapshot_answers_as_a_full_fold(engine: Engine) -> None:
+    """The service's read model starts from the newest light snapshot (its memory follows the
+    projections, not the log); a backfill reaching behind that snapshot's crown makes it start
+    again from a full one — either way every stored row equals a fold of the whole log."""
+    events = generate(4000)
+    first = len(events) - 200  # the archived backfill comes last
+    _insert(engine, events[:first])
+    rebuild(engine, light_every=250, full_every=500)
+    reads = ReadModel(engine, "lmarena-text", utcnow)
+    whole = fold_all(events[:first])
+    assert materialize(reads.view().states) == materialize(whole)
+    # Started from a light snapshot: the crown timeline holds only what came after it.
+    assert len(reads.view().states["crown"].timeline) < len(whole["crown"].timeline) / 4
+    _insert(engine, events[first:])
+    rebuild(engine, light_every=250, full_every=500)
+    assert materialize(reads.view().states) == materialize(fold_all(events))
+
+
+def test_past_states_cache_is_bounded(engine: Engine) -> None:
+    """However many distinct past points are read, the read model keeps at most CACHE_SIZE."""
+    events = generate(1500)
+    _insert(engine, events)
+    rebuild(engine, light_every=250, full_every=500)
+    reads = ReadModel(engine, "lmarena-text", utcnow)
+    for position in range(100, 1500, 50):
+        assert reads.standings(at=At(position=position))["position"] == position
+        assert len(reads._past._cache) <= pastviews.CACHE_SIZE
+    assert len(reads._past._cache) == pastviews.CACHE_SIZE

@@ -5,6 +5,7 @@ to the states at its position."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -13,7 +14,7 @@ from service import appendsql, pastviews
 from service.clock import utcnow
 from service.db import WRITE
 from service.events import StoredEvent
-from service.projections import snapshots
+from service.projections import crown, snapshots
 from service.projections.digest import digests, fold_all
 from service.projections.persist import read_rows
 from service.projections.rebuild import rebuild, rebuild_in_memory
@@ -78,3 +79,32 @@ def test_past_states_cache_is_bounded(engine: Engine) -> None:
         assert reads.standings(at=At(position=position))["position"] == position
         assert len(reads._past._cache) <= pastviews.CACHE_SIZE
     assert len(reads._past._cache) == pastviews.CACHE_SIZE
+
+
+@pytest.fixture
+def close_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crown replay checkpoints every 64 entries (not 4096): light snapshots then keep a
+    replay base even on a small log."""
+    monkeypatch.setattr(crown.initial, "__defaults__", (64,))
+
+
+def test_past_reads_from_light_snapshots_with_a_replay_base(
+    engine: Engine, close_checkpoints: None
+) -> None:
+    """Light snapshots keep the crown timeline from a replay checkpoint on, so folding a
+    slightly older entry on them replays from there: every past answer equals the answer
+    computed without any snapshot."""
+    events = generate(3000)
+    _insert(engine, events)
+    rebuild(engine, light_every=100, full_every=1000)
+    with engine.connect() as conn:
+        light = snapshots.load_light(conn, 2000)
+    assert light.states["crown"].checkpoints  # the base
+    points = [At(position=p) for p in range(150, 3000, 170)]
+    with_snapshots = [ReadModel(engine, "lmarena-text", utcnow).standings(at=p) for p in points]
+    crowns = [ReadModel(engine, "aa-index", utcnow).crown(at=p) for p in points]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM projection_snapshots"))
+    reads = ReadModel(engine, "aa-index", utcnow)
+    assert [reads.standings("lmarena-text", at=p) for p in points] == with_snapshots
+    assert [reads.crown(at=p) for p in points] == crowns

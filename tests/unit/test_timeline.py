@@ -5,6 +5,13 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bench.rebuild_folds import generate
+from service.events import FoldEvent
+from service.projections import crown
+from service.projections.digest import fold_all
+from service.projections.light import decode_light, encode_light, needs_full
 from service.projections.timeline import Timeline
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -55,3 +62,28 @@ def test_a_copy_is_independent() -> None:
     assert list(kept.entries()) == ordered
     assert len(timeline) == len(kept) + 1
     assert kept == Timeline(ordered, block=4)
+
+
+def test_a_light_snapshot_replays_a_slightly_late_fact_like_the_full_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A licence fact dated before the crown's newest entry but after the light snapshot's
+    replay base is folded on the decoded light states exactly as on the full states."""
+    monkeypatch.setattr(crown.initial, "__defaults__", (64,))
+    events = generate(3000)[:2500]
+    full = fold_all(events)
+    light = decode_light(encode_light(full, events[-1].occurred_at - timedelta(days=30)))
+    assert light["crown"].checkpoints and len(light["crown"].timeline) < 200
+    newest = max(e.occurred_at for e in events if e.type == "ScoreReported")
+    before = crown.copy(full["crown"])
+    late = FoldEvent(
+        len(events) + 1, "ModelLicenseChanged", {"model": "model-03", "license": "MIT"},
+        newest - timedelta(hours=1), events[-1].recorded_at,
+    )  # fmt: skip
+    for states in (full, light):
+        fold_all([late], states, settle=False)
+    assert not needs_full(light)
+    crown.settle(full["crown"])
+    crown.settle(light["crown"])
+    assert light["crown"].race == full["crown"].race
+    assert crown.settle(before).race != full["crown"].race  # the late fact counted

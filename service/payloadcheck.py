@@ -76,6 +76,8 @@ def kind_of(value: Any) -> frozenset[str]:
     return frozenset()
 
 
+#: ``(field name, Python type)`` -> whether that value fits the field (lists aside).
+_FITS: dict[tuple[str, type], bool] = {}
 #: ``(type, schema, field names)`` -> the problem of that shape (a handful of shapes in a log).
 _SHAPES: dict[tuple[str, int, tuple[str, ...]], str | None] = {}
 
@@ -112,9 +114,17 @@ def payload_problem(type_name: str, schema: int, data: Any) -> str | None:
     if problem:
         return problem
     current = data if CURRENT.get(type_name) == schema else upcast(type_name, schema, data)[1]
+    fits = _FITS
     for name, value in current.items():
-        allowed = FIELD_KINDS.get(name)
-        if allowed is not None and not allowed & kind_of(value):
+        kind = (name, type(value))
+        ok = fits.get(kind)
+        if ok is None:
+            allowed = FIELD_KINDS.get(name)
+            ok = allowed is None or not allowed.isdisjoint(kind_of(value))
+            if kind[1] is not list and len(fits) < 4096:  # a list's kinds depend on its items
+                fits[kind] = ok
+        if not ok:
+            allowed = FIELD_KINDS[name]
             shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
             return f"{type_name} field {name} is {shown}, not {' or '.join(sorted(allowed))}"
     return None

@@ -1,7 +1,11 @@
 """Time: one canonical text form and a clock that can be passed in."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+#: The ends of the calendar, in UTC (``datetime`` cannot go past them).
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 Clock = Callable[[], datetime]
 
@@ -16,6 +20,15 @@ def to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def shifted(moment: datetime, by: timedelta) -> datetime:
+    """``moment + by``, held at the ends of the calendar instead of overflowing (a window a
+    week before 0001-01-03 starts at 0001-01-01; a day after 9999-12-31 is still 9999-12-31)."""
+    try:
+        return moment + by
+    except OverflowError:
+        return EARLIEST if by < timedelta(0) else LATEST
 
 
 def format_time(moment: datetime) -> str:

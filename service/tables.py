@@ -98,6 +98,15 @@ def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
     return list(body.get("items") or [])
 
 
+def _disputes(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A model detail's disputed figures, one row per report (``fact``: the figure)."""
+    return [
+        {"model": body.get("slug"), "fact": fact, **report}
+        for fact, reports in (body.get("disputes") or {}).items()
+        for report in reports
+    ]
+
+
 def _place_table(name: str) -> Table:
     return Table(
         name,
@@ -176,6 +185,14 @@ TABLES: dict[str, Table] = {
                 {**body, "rows": change_rows(body)},
                 "rows", "from", "to", "axis", "from_position", "to_position",
             ),
+        ),
+        Table(
+            "disputes",
+            _fields(
+                "model", "fact", "value", "current", "authority", "confidence", "occurred_at",
+                "position", "flags", "evidence", "source_id", "title", "url",
+            ),
+            _disputes,
         ),
         Table(
             "sources",

@@ -44,7 +44,9 @@ def split_clauses(text: str, spans: list[Span], mentions: list[Match]) -> list[S
     for start, end in spans:
         cuts = [
             found.end()
-            for found in re.finditer(r"[:：]\s*", text[start:end])
+            for found in re.finditer(
+                r"[:：]\s*(?:(?:例如|比如|such\s+as|e\.g\.,?)\s*)?", text[start:end]
+            )
             if any(m.start == start + found.end() for m in mentions)
         ]
         bounds = [start, *(start + cut for cut in cuts), end]

@@ -40,7 +40,18 @@ _JOINED = re.compile(
 _HEADING = re.compile(r"[:：]\s*$")
 _LISTING = re.compile(r"包含|包括|including|includes|compris|consists\s+of", re.IGNORECASE)
 _FAMILY = re.compile(r"\s*(?:系列|家族|series\b|family\b|models\b)", re.IGNORECASE)
-_BOTH = re.compile(r"均|都|同样|同樣|\bboth\b|\beach\b", re.IGNORECASE)
+_BOTH = re.compile(r"均|都|同样|同樣|\bboth\b|\beach\b|\bshare\s+the\s+same\b", re.IGNORECASE)
+#: "DeepSeek v3 is 671B." between sentences about another model: a comparison in passing,
+#: which leaves the topic (and the next "It") where it was.
+_ASIDE = re.compile(
+    r"\s*[A-Z][\w.-]*(?:\s[\w.-]+){0,2}\s+(?:is|was|has)\s+(?:only\s+|just\s+)?"
+    r"\d[\d.,]*\s*[BMT]\b\s*[.!]?\s*"
+)
+#: What may come before a short name that is its clause's subject ("• Scout:", "例如 Maverick").
+_OPENS = re.compile(
+    r"[\s,、:;()•·*-]*(?:(?:例如|比如|其中|而|但|and|but|while|for\s+example,?)\s*)?",
+    re.IGNORECASE,
+)
 #: Confidence lost when the owner is inferred rather than named in the clause.
 COMPARED_PENALTY = 0.2
 TOPIC_PENALTY = 0.1
@@ -96,9 +107,11 @@ def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[
         built: list[Clause] = []
         running: tuple[str, ...] = ()
         running_group: tuple[str, ...] = ()
+        last_named: str | None = None  # the last subject the sentence names: "its" is about it
         for start, end, inside, compared, subjects, group in raw:
             if subjects:
                 running, running_group = subjects, group
+                last_named = subjects[0]
                 clause = Clause(start, end, inside, compared, subjects[0], 0.0, subjects[1:], group)
             else:
                 owners = _inherited(text[start:end], named)
@@ -130,7 +143,8 @@ def read_sentences(text: str, mentions: list[Match], topic: str | None) -> list[
                 )
             )
         )
-        topic = subject or topic
+        if not _ASIDE.fullmatch(text, *sentence):
+            topic = last_named or subject or topic
     return result
 
 
@@ -166,6 +180,8 @@ def _subjects(
         if not _within(m.start, compared)
         and (first_clause or not _OBJECT_OF.search(text, start, m.start))
         and not is_object(text, start, m)
+        # A short name ("R1", "Scout") is a subject only where it opens its clause.
+        and (not m.short or _OPENS.fullmatch(text, start, m.start) is not None)
     ]
     if not candidates:
         return (), ()

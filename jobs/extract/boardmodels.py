@@ -61,7 +61,7 @@ def board_model_facts(
         return []
     emitter.fallback = IDENTITY_TIME  # undated: the facts below hold at every world time
     board = str(fields.get("leaderboard") or emitter.provenance.source_id)
-    slug = (names.resolve(key) if names else None) or slugify(key)
+    slug = (names.resolve_key(key) if names else None) or slugify(key)
     organization = _text(fields.get("organization"))
     lab = _lab(emitter, organization, names) if organization else None
     current = state_of(slug)

@@ -16,6 +16,7 @@ from typing import Any
 
 from jobs.extract.attribution import Clause, Sentence, owner_at
 from jobs.extract.collect import FactSet
+from jobs.extract.generic import class_spans
 from jobs.extract.hedges import HEDGE
 from jobs.extract.licenses import (
     AMBIGUOUS,
@@ -72,10 +73,12 @@ def _found(text: str, sentence: Sentence, names: list[Match]) -> list[Found]:
         for first, last, tokens in context_lengths(text, start, end)
         if not any(m.start <= first < m.end for m in names)
     ]
+    classes = class_spans(text, start, end)  # "a dense 70B model": a kind, not a model
     found += [
         (at, at, "architecture", kind, 0.8)
         for at, kind in architectures(text, start, end)
         if not GENERIC.match(text, _word_end(text, at), end)  # "several dense models"
+        and not any(s <= at < e for s, e in classes)
     ]
     # "MIT" is a licence only where the sentence talks about licensing.
     context = licence_context(text, start, end)

@@ -24,6 +24,7 @@ from jobs.extract.collect import Fact, FactSet
 from jobs.extract.descriptors import add_descriptors
 from jobs.extract.names import Match, NameResolver
 from jobs.extract.numbers import name_sizes
+from jobs.extract.shortnames import short_forms, short_names
 from jobs.extract.sizes import sentence_sizes
 from jobs.extract.tables import find_tables, table_facts
 from jobs.extract.text import Normalized
@@ -44,7 +45,12 @@ def extract(text: str, resolver: NameResolver, topic: str | None = None) -> list
     norm = _masked(cleaned.text, [(table.start, table.end) for table in tables])
     facts = FactSet()
     known = resolver.find(norm)
-    mentions = sorted([*known, *unknown_names(norm, known)], key=lambda m: m.start)
+    known = sorted([*known, *short_names(norm, known, short_forms(resolver.entries()))],
+                   key=lambda m: m.start)  # fmt: skip
+    mentions = sorted(
+        [*known, *unknown_names(norm, known, lambda name: resolver.lab_of(name) is not None)],
+        key=lambda m: m.start,
+    )
     sentences = read_sentences(norm, mentions, topic)
     for sentence in sentences:
         evidence = _quote(text, cleaned, sentence.start, sentence.end)

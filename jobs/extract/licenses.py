@@ -44,7 +44,13 @@ _LICENCE_CONTEXT = re.compile(
 )
 _OPEN = re.compile(
     r"(?<!not )(?<!non-)(?<![不未非])(?:open[\s-]*(?:sourced?|weights?)|开源|開源|开放权重|開放權重"
-    r"|权重开放|權重開放)",
+    r"|权重开放|權重開放"
+    # "with its weights fully disclosed", "publishes all weights", "權重已公開"
+    r"|\bweights\s+(?:are\s+|were\s+)?(?:fully\s+|publicly\s+|freely\s+)?"
+    r"(?:disclosed|published|downloadable|(?:publicly\s+|freely\s+)?available)"
+    r"|\bpublish(?:es|ed)?\s+(?:all\s+|its\s+|the\s+)?(?:model\s+)?weights"
+    r"|(?:公开|公開)(?:了)?(?:模型)?权重|(?:公开|公開)(?:了)?(?:模型)?權重"
+    r"|权重已?(?:公开|开放)|權重已?(?:公開|開放))",
     re.IGNORECASE,
 )
 #: "open-source models", "proprietary and open-weight rivals", "开源社区": words about the field,

@@ -42,6 +42,8 @@ class Match:
     end: int
     surface: str
     known: bool = True
+    #: Called by the last word of its name ("Scout", "R1"; ``jobs.extract.shortnames``).
+    short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,21 @@ def slugify(name: str) -> str:
     return "model-" + hashlib.sha256(name.encode()).hexdigest()[:10]
 
 
+def _lookup(table: dict[str, str], name: str) -> str | None:
+    """``name`` (or a repo id's name part, or either less a packaging suffix) in ``table``."""
+    candidate = unicodedata.normalize("NFKC", name).strip()
+    while candidate:
+        for form in (candidate, candidate.rsplit("/", 1)[-1]):
+            slug = table.get(name_key(form))
+            if slug is not None:
+                return slug
+        stripped = _PACKAGING_END.sub("", candidate)
+        if stripped == candidate:
+            return None
+        candidate = stripped
+    return None
+
+
 def is_packaging(repo: str) -> bool:
     """True if ``repo`` names a packaging of other weights (``…-FP8``, ``…-GGUF``, ``…-AWQ``)."""
     return _PACKAGING_END.search(repo.strip()) is not None
@@ -72,9 +89,19 @@ def is_packaging(repo: str) -> bool:
 class NameResolver:
     """Finds and resolves model names; built from the catalog plus models registered later."""
 
-    def __init__(self, models: Iterable[ModelEntry] = (), labs: Iterable[Lab] = ()) -> None:
+    def __init__(
+        self,
+        models: Iterable[ModelEntry] = (),
+        labs: Iterable[Lab] = (),
+        learned: Iterable[str] = (),
+    ) -> None:
         self._models: dict[str, ModelEntry] = {}
         self._by_key: dict[str, str] = {}
+        #: Names that identify a board key: every name of a catalog model, but of a model a
+        #: source registered (``learned``) only its slug and aliases — a display name it was
+        #: given ("GLM-4-Plus" for glm-4-plus-0111) is not the key of another board row.
+        self._keys: dict[str, str] = {}
+        self._learned = frozenset(learned)
         self._aliases: list[_Alias] = []
         self._labs: dict[str, str] = {}
         self._lab_entries = tuple(labs)
@@ -93,7 +120,9 @@ class NameResolver:
     def with_models(self, models: Iterable[ModelEntry], labs: Iterable[Lab] = ()) -> NameResolver:
         """A new resolver that also knows ``models`` (and ``labs``); names already taken keep
         their model or lab."""
-        return NameResolver([*self._models.values(), *models], [*self._lab_entries, *labs])
+        added = list(models)
+        learned = self._learned | {model.slug for model in added}
+        return NameResolver([*self._models.values(), *added], [*self._lab_entries, *labs], learned)
 
     def with_aliases(self, slug: str, aliases: Iterable[str]) -> NameResolver:
         """A new resolver in which model ``slug`` also answers to ``aliases`` (a model card's
@@ -105,7 +134,11 @@ class NameResolver:
         ]
         if slug not in self._models:
             models.append(ModelEntry(slug, slug, None, extra))
-        return NameResolver(models, self._lab_entries)
+        return NameResolver(models, self._lab_entries, self._learned)
+
+    def entries(self) -> tuple[ModelEntry, ...]:
+        """The models this resolver knows, in the order they were added."""
+        return tuple(self._models.values())
 
     def knows(self, slug: str) -> bool:
         """True if ``slug`` is a model this resolver was built with."""
@@ -126,17 +159,12 @@ class NameResolver:
 
     def resolve(self, name: str) -> str | None:
         """The slug of a model name, repo id (``zai-org/GLM-4.5-Air``) or leaderboard key."""
-        candidate = unicodedata.normalize("NFKC", name).strip()
-        while candidate:
-            for form in (candidate, candidate.rsplit("/", 1)[-1]):
-                slug = self._by_key.get(name_key(form))
-                if slug is not None:
-                    return slug
-            stripped = _PACKAGING_END.sub("", candidate)
-            if stripped == candidate:
-                return None
-            candidate = stripped
-        return None
+        return _lookup(self._by_key, name)
+
+    def resolve_key(self, key: str) -> str | None:
+        """The slug of a leaderboard key: like ``resolve``, but a source's display name for
+        one model never captures another key, whatever order the sources were read in."""
+        return _lookup(self._keys, key)
 
     def find(self, text: str) -> list[Match]:
         """Every model named in ``text``, longest names first, in text order, not overlapping."""
@@ -178,9 +206,14 @@ class NameResolver:
         # A repo id's name part names the model too: "tencent/Hunyuan-A13B-Pretrain" is
         # written "Hunyuan-A13B-Pretrain" in prose.
         names += [name.rsplit("/", 1)[1] for name in model.aliases if "/" in name]
+        learned_name = model.name if model.slug in self._learned else None
         for name in names:
             key = name_key(name)
-            if not key or key in self._by_key:
+            if not key:
+                continue
+            if name != learned_name or key == name_key(model.slug):
+                self._keys.setdefault(key, model.slug)
+            if key in self._by_key:
                 continue
             self._by_key[key] = model.slug
             self._aliases.append(_compile(model.slug, name))

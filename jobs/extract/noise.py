@@ -6,7 +6,8 @@
   ``開源(kāi yuán)``), is dropped — it is recognised by its tone marks;
 - thin or plain spaces inside a number before a unit (``6 710 亿``, ``262 144 tokens``) are
   dropped;
-- Chinese numerals before a magnitude (``一百万``, ``一万亿``) become digits (``100万``, ``1万亿``).
+- Chinese numerals before a magnitude (``一百万``, ``一万亿``) become digits (``100万``, ``1万亿``),
+  and so do English number words (``one trillion``, ``a trillion``, ``ten million``).
 
 Full-width letters, digits and punctuation are folded by NFKC (``jobs.extract.text``) first.
 """
@@ -36,6 +37,13 @@ _CN_DIGITS = {
     "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
 _CN_SCALES = {"十": 10, "百": 100, "千": 1000}
+_EN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+             "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
+_EN_NUMERAL = re.compile(
+    r"\b(?P<word>an?|one|two|three|four|five|six|seven|eight|nine|ten)(?P<gap>[ -])"
+    r"(?=(?:trillion|billion|million)\b)",
+    re.IGNORECASE,
+)
 _CN_NUMERAL = re.compile(
     r"[一二两兩三四五六七八九十][零〇一二两兩三四五六七八九十百千]*(?=[万萬亿億兆])"
 )
@@ -53,6 +61,9 @@ def remove_noise(norm: Normalized) -> Normalized:
         value = chinese_numeral(found.group())
         if value is not None:
             edits.append((found.start(), found.end(), str(value)))
+    for found in _EN_NUMERAL.finditer(text):
+        value = _EN_WORDS[found.group("word").lower()]
+        edits.append((found.start(), found.end("word"), str(value)))
     return norm.rewrite(edits) if edits else norm
 
 

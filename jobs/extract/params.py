@@ -22,7 +22,7 @@ _UNIT = (
 FIGURE = re.compile(rf"(?P<number>{NUMBER})\s*(?P<unit>{_UNIT})")
 _CJK_UNITS = frozenset("万亿萬億千百十兆")
 _ACTIVE = (
-    r"(?:active|activated|activates|activating|激活|启用|啟用|启动|啟動|活跃|活躍|活动|活動"
+    r"(?:active|activated|activates|activating|激活|启用|啟用|启动|啟動|活跃|活躍|活动|活動|有效"
     r"|参与计算|參與計算)"
 )
 _PARAM = r"(?:parameters?|params?|参数|參數|引數)"
@@ -50,6 +50,10 @@ _RIGHT_PART = re.compile(
     r"(?:语言模型|語言模型|视觉编码器|視覺編碼器|MTP)|(?:vision|visual|image)[\s-]+(?:encoder|"
     r"transformer|tower)|ViT\b|MTP\b|Multi-Token)",
     re.IGNORECASE,
+)
+#: An estimate rather than a count: "50 億多一點的參數", "700亿+参数", "300余亿".
+_RIGHT_APPROX = re.compile(
+    r"^\s*(?:\+|余|餘|出头|出頭|多(?:一点|一點|一些)?(?=\s*(?:的|参数|參數|[,，。;；]|$)))"
 )
 #: A figure joined to another by a range mark ("117-120 billion", "6 億到 2,350 億").
 _RANGE_AFTER = re.compile(r"^\s*(?:-|–|~|到|至|to)\s*\d", re.IGNORECASE)
@@ -83,6 +87,8 @@ _LEFT_ACTIVE = re.compile(
     r"|(?:总参数|總參數|total\s+parameters?)\s*(?:中的|之中的|当中的|當中的|中))\s*$",
     re.IGNORECASE,
 )
+#: "out of a total of 456 billion", "总计": the total, with no parameter word after it.
+_LEFT_TOTAL_OF = re.compile(r"\b(?:out\s+of\s+)?(?:a\s+)?total\s+of\s*$", re.IGNORECASE)
 #: "a 355B MoE model", "是一款 4800 亿参数模型": a figure names a model's size only where the
 #: text says the model is one.
 _ARTICLE = re.compile(r"(?:\b(?:a|an|is|its|the)|是|为|為|一个|一個|一款|这款|這款|的)\s*$", re.I)
@@ -122,7 +128,7 @@ def parameter_figures(text: str, clause: Span, skip: list[Span]) -> list[Figure]
             continue
         if _LEFT_PART.search(window) or _RIGHT_PART.match(right):
             continue
-        if _RANGE_AFTER.match(text, end, clause[1]):
+        if _RANGE_AFTER.match(text, end, clause[1]) or _RIGHT_APPROX.match(right):
             continue
         figures.append(_read(start, end, value, left, right))
     return figures
@@ -146,6 +152,8 @@ def _read(start: int, end: int, value: int, left: str, right: str) -> Figure:
         return Figure(start, end, value, "total", 0.9 if _RIGHT_PARAM.match(right) else 0.85)
     if _RIGHT_ACTIVE.match(right):
         return Figure(start, end, value, "active", 0.9 if re.search(_PARAM, right) else 0.85)
+    if _LEFT_TOTAL_OF.search(left):
+        return Figure(start, end, value, "total", 0.85)  # "45.9B … out of a total of 456B"
     role = "active" if left_active else "total"
     if _RIGHT_PARAM.match(right) or left_param:
         return Figure(start, end, value, role, 0.9)

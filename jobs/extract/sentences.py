@@ -27,16 +27,17 @@ _CLAUSE_BREAK = re.compile(
 _COMPARE_TO_END = re.compile(
     r"\b(?:than|vs\.?|versus|compared\s+(?:with|to)|relative\s+to|against|unlike|ahead\s+of"
     r"|in\s+contrast\s+to|(?:just|slightly|closely|far|well|only|ranks?|ranked|comes?|came"
-    r"|placed|sits?|lags?|falls?|trails?)\s+behind)\b"
+    r"|placed|sits?|lags?|falls?|trails?)\s+behind)\b|(?<=,)\s*behind\b"
     r"|相比|相較|相较|对比|對比|较之|較之|相对于|相對於|不同于|不同於"
-    r"|(?<!性价)(?<!性價)(?<!效)(?<![无無对對相])比(?![例赛賽特如分重较較肩])"
+    r"|(?<!性价)(?<!性價)(?<!效)(?<![无無对對相])比(?![例赛賽特如分重较較肩])",
+    re.IGNORECASE,
 )
 #: Verbs whose object is a compared model; the comparison covers that model (and the models
 #: listed with it), or the rest of the clause when it names none ("超越國內閉源模型").
 _COMPARE_OBJECT = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|beat(?:s|ing)?|surpass(?:es|ed|ing)?|rival(?:s|ed|ing)?"
     r"|trail(?:s|ed|ing)?|match(?:es|ed|ing)?|exceed(?:s|ed|ing)?|overtak(?:es|ing|e)|tops|topped"
-    r"|approach(?:es|ed|ing)?|close\s+to|on\s+par\s+with|comparable\s+to|similar\s+to"
+    r"|approach(?:es|ed|ing)?|close\s+to|near|on\s+par\s+with|comparable\s+to|similar\s+to"
     r"|neck\s+and\s+neck\s+with|challeng(?:es|ed|ing)|lags?|lagging|falls?\s+short\s+of"
     r"|(?:models?|systems|LLMs|rivals|competitors|peers)\s+(?:like|such\s+as))\b"
     r"|超过|超過|超越|击败|擊敗|媲美|逼近|不及|优于|優於|领先|領先|接近|比肩|追平|堪比|不输|不輸"

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 
 from jobs.extract.attribution import Clause, Sentence, owner_at
+from jobs.extract.generic import class_spans
 from jobs.extract.hedges import HEDGE
 from jobs.extract.names import Match
 from jobs.extract.params import FIGURE, Figure, parameter_figures
@@ -35,6 +36,8 @@ _COPULA = re.compile(r"\s*(?:为|為|是|达|達|has|had|is|at|with)\s*", re.IGN
 _CARRIED = re.compile(
     r"\s*(?:均|都|同样|同樣|also|both)?\s*(?:为|為|是|达|達|达到|達到|is|are|at)\s*"
 )
+#: "<name> is <size>." closing its clause: the size of the model, as in "DeepSeek v3 is 671B".
+_IS_SIZE = re.compile(r"\s*(?:is|was|has|:)\s*", re.IGNORECASE)
 _PARAM_NOUN = re.compile(r"参数|參數|parameters?", re.IGNORECASE)
 
 
@@ -60,7 +63,7 @@ def _sizes(
 ) -> Iterator[tuple[str, str, int, float, bool]]:
     paired, handled = _respectively(text, sentence, names)
     yield from ((*fact, True) for fact in paired)
-    skip = [(m.start, m.end) for m in names]
+    skip = [(m.start, m.end) for m in names] + class_spans(text, sentence.start, sentence.end)
     earlier: list[Figure] = []  # cued figures of earlier clauses, for "而GLM-4.5为3550亿"
     previous: Clause | None = None
     for clause in sentence.clauses:
@@ -133,6 +136,12 @@ def _borrowed(
         return cued[0].role, 0.6
     if cued and before and _COPULA.fullmatch(text, before[-1].end, figure.start):
         return cued[0].role, 0.6
+    if (
+        before
+        and _IS_SIZE.fullmatch(text, before[-1].end, figure.start)
+        and not text[figure.end : clause.end].strip(" \t\n.。!！?？)")
+    ):
+        return "total", 0.6  # "DeepSeek v3 is 671B."
     if (
         previous is not None
         and _PARAM_NOUN.search(text, previous.start, previous.end)

@@ -12,12 +12,12 @@ _CTX_UNIT = r"(?P<unit>[KkMm](?![A-Za-z])|thousand|million|万|萬)?"
 _TOKENS = r"(?:(?:个|個)?\s*(?:tokens?|令牌|词元|詞元|标记|標記))"
 _CONTEXT = (
     re.compile(
-        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}[\s-]*(?:{_TOKENS}[\s-]*)?(?:(?:native|long)[\s-]+)?"
+        rf"(?P<number>{NUMBER})[\s-]*{_CTX_UNIT}[\s-]*(?:{_TOKENS}[\s-]*)?(?:(?:native|long)[\s-]+)?"
         r"(?:context|ctx)\b",
         re.IGNORECASE,
     ),
     re.compile(
-        r"context(?:[\s-]+(?:window|length|size|inference|understanding))?\s*"
+        r"context(?:[\s-]+(?:windows?|lengths?|size|inference|understanding))?\s*"
         r"(?:of|is|:|=|reaches|extends\s+to|up\s+to|to)?"
         rf"\s*(?:up\s+to\s+|native(?:ly)?\s+|of\s+)*(?P<number>{NUMBER})\s*{_CTX_UNIT}",
         re.IGNORECASE,
@@ -28,7 +28,8 @@ _CONTEXT = (
         rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}"
     ),
     re.compile(
-        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}\s*{_TOKENS}?\s*(?:的)?(?:超长|超長|长|長)?(?:上下文|視窗|视窗)"
+        rf"(?P<number>{NUMBER})\s*{_CTX_UNIT}\s*{_TOKENS}?\s*(?:\(\s*tokens?\s*\)\s*)?(?:的)?"
+        r"(?:超长|超長|长|長)?(?:上下文|視窗|视窗)"
     ),
     # "natively supports 256K tokens", "sequences of up to 1 million tokens"
     re.compile(

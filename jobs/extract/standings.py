@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from jobs.extract.boardkeys import board_slugs
 from jobs.extract.boards import Listing, Neighbours
 from jobs.extract.emitter import Emitter, moment
 from jobs.extract.licenses import is_open, normalize_licence
@@ -64,10 +65,13 @@ def leaderboard_events(
         emitter.emit(stream, "LeaderboardMethodChanged", data, emitter.key("method", board, method),
                      as_of)  # fmt: skip
     complete = fields.get("complete") is not False
+    rows = [row for row in fields.get("rows") or [] if isinstance(row, dict)]
+    slugs = board_slugs((str(row.get("model") or "").strip() for row in rows), names)
     listed: dict[str, float] = {}
-    for row in fields.get("rows") or []:
-        if isinstance(row, dict):
-            scored = _row(emitter, row, board, method, as_of, state_of, names, complete)
+    for row in rows:
+        slug = slugs.get(str(row.get("model") or "").strip())
+        if slug is not None:
+            scored = _row(emitter, row, slug, board, method, as_of, state_of, names, complete)
             if scored is not None:
                 listed[scored[0]] = scored[1]
     after = around.after if around is not None else None
@@ -116,6 +120,7 @@ def _withdraw(
 def _row(
     emitter: Emitter,
     row: dict[str, Any],
+    slug: str,
     board: str,
     method: str,
     as_of: datetime,
@@ -123,12 +128,12 @@ def _row(
     names: NameResolver | None,
     complete: bool,
 ) -> tuple[str, float] | None:
-    """Emit one row's score (registering its model if new); ``(slug, value)``, or None."""
+    """Emit one row's score as model ``slug`` (registering it if new); ``(slug, value)``, or
+    None."""
     name = str(row.get("model") or "").strip()
     score = row.get("score")
     if not name or isinstance(score, bool) or not isinstance(score, int | float):
         return None  # a row without a model or a numeric score cannot be ranked
-    slug = (names.resolve(name) if names else None) or slugify(name)
     if not (state_of(slug).registered or (names and names.knows(slug))):
         emitter.register(slug, name, None, [name], as_of)
     licence = normalize_licence(row.get("license"))

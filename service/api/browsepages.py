@@ -12,6 +12,7 @@ from service.api.pages import boards_of, lab_names, names_of
 from service.api.pagetime import PageTime
 from service.api.query import BadParameter
 from service.bootstrap import Services
+from service.clock import shifted
 from service.diff import Axis, Window, change_rows, changes
 from service.modelsearch import ModelFilter, sort_models, weights_of
 from service.readmodel import View
@@ -106,7 +107,7 @@ def changes_page(services: Services, time: PageTime, view: View, q: dict[str, An
     (now, or the time it is read at; a pinned page's window is fixed by its position)."""
     at = time.at
     end = q["to"] or at.as_of or at.known_at or (view.now if at.position is not None else None)
-    start = q["from"] or (end or view.now) - timedelta(days=7)
+    start = q["from"] or shifted(end or view.now, -timedelta(days=7))
     if end is not None and end < start:
         raise BadParameter("to is before from")
     axis: Axis = q["axis"] or ("known_at" if at.known_at is not None else "as_of")

@@ -89,11 +89,14 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
         body = env.get_template("error.html").render(message=exc.detail)
         return HTMLResponse(body, status_code=exc.status_code)
 
-    def html(template: str, request: Request, time: PageTime, position: int, **context: Any) -> str:
+    def html(
+        template: str, request: Request, time: PageTime, position: int, live: bool = False,
+        **context: Any,
+    ) -> str:  # fmt: skip
         at = time.at
         return env.get_template(template).render(
             **context,
-            **stamp(services, time, position),
+            **stamp(services, time, position, live),
             as_of=at.as_of.date().isoformat() if at.as_of else "",
             known_at=at.known_at.date().isoformat() if at.known_at else "",
             path=request.url.path,
@@ -190,9 +193,8 @@ def dashboard_routes(api: ApiContext) -> APIRouter:
         try:
             time = page_time(request)
             rows = [public_row(row) for row in api.sources()] if api.sources else []
-            position = reads.position_of(time.at)
             context = browsepages.sources_page(rows)
-            body = html("sources.html", request, time, position, **context)
+            body = html("sources.html", request, time, reads.head(), live=True, **context)
         except ApiError as exc:
             return error(exc)
         return HTMLResponse(body, headers={"Cache-Control": "no-store"})

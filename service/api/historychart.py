@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from service.api.citystats import months_between
-from service.clock import parse_time
+from service.clock import parse_time, shifted
 
 WIDTH, LEFT, RIGHT = 760, 56, 12
 SCORE_TOP, SCORE_HEIGHT = 12, 190
@@ -87,7 +87,7 @@ def history_chart(series: Sequence[Series], label: str = "Score and rank over ti
         return Markup('<p class="empty" data-testid="history-empty">No scores on this board.</p>')
     start, end = min(moments), max(moments)
     if end - start < timedelta(days=2):
-        start, end = start - timedelta(days=1), end + timedelta(days=1)
+        start, end = shifted(start, -timedelta(days=1)), shifted(end, timedelta(days=1))
     lows = [_bound(p, "ci_low") for p in listed]
     highs = [_bound(p, "ci_high") for p in listed]
     pad = max((max(highs) - min(lows)) * 0.08, 1.0)

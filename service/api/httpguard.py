@@ -44,6 +44,7 @@ class GuardedHttpTools(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._awaiting_head = True
         self._head_bytes = self._url_bytes = self._header_count = 0
+        self._heads_done = 0
         self._refusal: _Refusal | None = None
         self._head_timer: asyncio.TimerHandle | None = None
 
@@ -60,12 +61,26 @@ class GuardedHttpTools(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refusal is not None:
             return  # answered and closing: read nothing more
-        if self._awaiting_head:
+        if not self._awaiting_head:
+            super().data_received(data)
+            return
+        room = self.limits.max_head_bytes - self._head_bytes
+        if len(data) <= room:
             self._head_bytes += len(data)
-            if self._head_bytes > self.limits.max_head_bytes:
-                self._refuse(_Refusal(431, f"request head over {self.limits.max_head_bytes} bytes"))
-                return
-        super().data_received(data)
+            super().data_received(data)
+            return
+        # One read may hold the end of the head and the body (or the next request) after it:
+        # the parser gets only what the head may still use, and the rest only if the head
+        # ended within it. The parser never buffers more than ``max_head_bytes`` of a head.
+        heads_before = self._heads_done
+        self._head_bytes += room
+        super().data_received(data[:room])
+        if self._refusal is not None or self.transport.is_closing():
+            return
+        if self._heads_done == heads_before:
+            self._refuse(_Refusal(431, f"request head over {self.limits.max_head_bytes} bytes"))
+            return
+        self.data_received(data[room:])
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn answers every parser error with 400; a limit we raised keeps its own status.
@@ -92,6 +107,7 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._awaiting_head = False
+        self._heads_done += 1
         self._cancel_head_timer()
         super().on_headers_complete()
 

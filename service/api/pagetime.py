@@ -61,10 +61,13 @@ def page_time(request: Request) -> PageTime:
     return PageTime(at, request.url.path, tuple(request.query_params.multi_items()))
 
 
-def stamp(services: Services, time: PageTime, position: int) -> dict[str, Any]:
-    """What the page header says about where the page stands, and its permanent link."""
+def stamp(services: Services, time: PageTime, position: int, live: bool = False) -> dict[str, Any]:
+    """What the page header says about where the page stands, and its permanent link.
+
+    A ``live`` page (state kept beside the log, such as source health) shows now whatever
+    time point it was asked at: it is never pinned and names no past time."""
     at = time.at
-    asked = at.position
+    asked = None if live else at.position
     pinned = asked is not None and asked <= position
     with services.engine.connect() as conn:
         found = conn.execute(
@@ -77,8 +80,8 @@ def stamp(services: Services, time: PageTime, position: int) -> dict[str, Any]:
         "hash": found[0] if found else "",
         "pinned": pinned,
         "beyond": asked is not None and asked > position,
-        "as_of_text": _shown(at.as_of),
-        "known_at_text": _shown(at.known_at),
+        "as_of_text": None if live else _shown(at.as_of),
+        "known_at_text": None if live else _shown(at.known_at),
         "permalink": time.pinned_href(position),
         "href": time.href,
         "axes": time.axes(),

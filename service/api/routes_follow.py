@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api import followmodels, models
+from service.api import followmodels, opsmodels
 from service.api.context import ApiContext
 from service.api.formats import CSV_RESPONSE, FORMAT, csv_table
 from service.api.query import (
@@ -52,13 +52,13 @@ def window_of(q: dict[str, Any]) -> Window:
 
 def follow_routes(api: ApiContext) -> APIRouter:
     """``/api/v1/models/{slug}/history`` and ``/api/v1/changes``."""
-    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=models.BAD_REQUEST)
+    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=opsmodels.BAD_REQUEST)
     reads = api.services.reads
 
     @router.get(
         "/models/{slug}/history",
         response_model=followmodels.History,
-        responses={404: {"model": models.Error}, **CSV_RESPONSE},
+        responses={404: {"model": opsmodels.Error}, **CSV_RESPONSE},
         openapi_extra=HISTORY.openapi(),
     )
     async def model_history(request: Request, slug: Slug) -> Response:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from service.api import atom, models
+from service.api import atom, opsmodels
 from service.api.batched import Batched
 from service.api.changes import changes_feed
 from service.api.context import ApiContext
@@ -81,7 +81,7 @@ async def follow(
 
 def live_routes(api: ApiContext) -> APIRouter:
     """The SSE stream and the Atom feed."""
-    router = APIRouter(prefix="/api/v1", tags=["live"], responses=models.BAD_REQUEST)
+    router = APIRouter(prefix="/api/v1", tags=["live"], responses=opsmodels.BAD_REQUEST)
     services = api.services
     watch = HeadWatch(services.store)
 

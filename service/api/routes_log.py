@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.anchor import current_head
-from service.api import models
+from service.api import models, opsmodels
 from service.api.batched import Batched
 from service.api.context import ApiContext, render_json
 from service.api.formats import CSV_RESPONSE, csv_body, csv_table, page_size
@@ -40,7 +40,7 @@ After = Annotated[
 
 def log_routes(api: ApiContext) -> APIRouter:
     """The routes that read the log, the audit and the sources."""
-    router = APIRouter(prefix="/api/v1", responses=models.BAD_REQUEST)
+    router = APIRouter(prefix="/api/v1", responses=opsmodels.BAD_REQUEST)
     services = api.services
 
     @router.get("/events", response_model=models.EventPage, responses=CSV_RESPONSE, tags=["events"])
@@ -67,7 +67,7 @@ def log_routes(api: ApiContext) -> APIRouter:
     @router.get(
         "/models/{slug}/events",
         response_model=models.ModelEventPage,
-        responses={404: {"model": models.Error}, **CSV_RESPONSE},
+        responses={404: {"model": opsmodels.Error}, **CSV_RESPONSE},
         tags=["events"],
     )
     async def model_events(
@@ -98,7 +98,7 @@ def log_routes(api: ApiContext) -> APIRouter:
     # fresh, never from a cache); a flood of requests cannot start a walk each.
     audits = Batched(lambda: verify_chain(services.store))
 
-    @router.get("/audit", response_model=models.Audit, tags=["operations"])
+    @router.get("/audit", response_model=opsmodels.Audit, tags=["operations"])
     async def audit() -> Response:
         """Walk the whole log: positions gapless from 1, every hash recomputes and links."""
         report = await audits.get()
@@ -111,7 +111,7 @@ def log_routes(api: ApiContext) -> APIRouter:
         content, media_type = render_json(body)
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
-    @router.get("/audit/head", response_model=models.AuditHead, tags=["operations"])
+    @router.get("/audit/head", response_model=opsmodels.AuditHead, tags=["operations"])
     def audit_head() -> Response:
         """The log's head ``{"position", "hash", "recorded_at"}``, signed with Ed25519 when
         ``[audit] signing_key`` is set. Keep it: ``crownlog audit verify --expect POS:HASH``
@@ -121,7 +121,7 @@ def log_routes(api: ApiContext) -> APIRouter:
         return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
     @router.get(
-        "/sources", response_model=models.SourcePage, responses=CSV_RESPONSE, tags=["sources"]
+        "/sources", response_model=opsmodels.SourcePage, responses=CSV_RESPONSE, tags=["sources"]
     )
     def sources(
         request: Request,

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from service.api import models
+from service.api import opsmodels
 from service.api.context import ApiContext, render_json
 from service.api.errors import ApiError
 from service.api.metrics import LOG_POSITION, PROJECTION_LAG, PROJECTION_POSITION
@@ -28,21 +28,23 @@ log = structlog.get_logger("crownlog.api")
 SourceId = Annotated[str, Path(min_length=1, max_length=100, description="A source id.")]
 _BEARER = {"WWW-Authenticate": 'Bearer realm="crownlog"'}
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": models.Error} for status in (401, 403, 404, 503)
+    status: {"model": opsmodels.Error} for status in (401, 403, 404, 503)
 }
 
 
 def ops_routes(api: ApiContext) -> APIRouter:
     """Health, readiness, metrics and the admin poll."""
-    router = APIRouter(tags=["operations"], responses=models.BAD_REQUEST)
+    router = APIRouter(tags=["operations"], responses=opsmodels.BAD_REQUEST)
     services = api.services
 
-    @router.get("/healthz", response_model=models.Health)
+    @router.get("/healthz", response_model=opsmodels.Health)
     async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @router.get("/readyz", response_model=models.Ready, responses={503: {"model": models.Ready}})
+    @router.get(
+        "/readyz", response_model=opsmodels.Ready, responses={503: {"model": opsmodels.Ready}}
+    )
     def readyz() -> JSONResponse:
         """The database is reachable and at the head migration."""
         readiness = check_ready(services.engine)
@@ -71,7 +73,7 @@ def ops_routes(api: ApiContext) -> APIRouter:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @router.post(
-        "/api/v1/sources/{source_id}/poll", response_model=models.PollOutcome, responses=_ERRORS
+        "/api/v1/sources/{source_id}/poll", response_model=opsmodels.PollOutcome, responses=_ERRORS
     )
     async def poll_source(
         source_id: SourceId, authorization: Annotated[str | None, Header()] = None

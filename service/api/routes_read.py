@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api import models
+from service.api import models, opsmodels
 from service.api.context import ApiContext
 from service.api.disputes import with_evidence
 from service.api.formats import CSV_RESPONSE, FORMAT, csv_table, page_size
@@ -54,18 +54,21 @@ MODEL_FILTERS = (
     LAB, CITY, COUNTRY, LICENSE, OPEN_WEIGHTS, WEIGHTS_STATUS, PARAMS_MIN, PARAMS_MAX, SLUGS
 )  # fmt: skip
 MODELS = QuerySpec(*TIME_AXIS, *MODEL_FILTERS, *PAGE, FORMAT)
-MODEL = QuerySpec(*TIME_AXIS)
+MODEL = QuerySpec(*TIME_AXIS, FORMAT)
 PLACES = QuerySpec(*TIME_AXIS, CITY, *PAGE, FORMAT)
 
 
 def model_filter(q: dict[str, Any]) -> ModelFilter:
-    """The filter of parsed ``MODEL_FILTERS`` (``open_weights`` is applied by the read)."""
+    """The filter of parsed ``MODEL_FILTERS`` (``open_weights`` is applied by the read; the
+    API's read applies ``lab`` and ``city`` too, the dashboard's index only through this)."""
     low, high = q["params_min"], q["params_max"]
     if low is not None and high is not None and low > high:
         raise BadParameter("params_min is larger than params_max")
     slugs = q.get("slugs")
     return ModelFilter(
         slugs=frozenset(s.strip() for s in slugs.split(",") if s.strip()) if slugs else None,
+        lab=q["lab"],
+        city=q["city"],
         country=q["country"],
         license=q["license"],
         weights=q["weights"],
@@ -76,10 +79,10 @@ def model_filter(q: dict[str, Any]) -> ModelFilter:
 
 def read_routes(api: ApiContext) -> APIRouter:
     """The routes of the projection reads."""
-    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=models.BAD_REQUEST)
+    router = APIRouter(prefix="/api/v1", tags=["projections"], responses=opsmodels.BAD_REQUEST)
     reads = api.services.reads
 
-    @router.get("/ping", response_model=models.Ping, tags=["operations"])
+    @router.get("/ping", response_model=opsmodels.Ping, tags=["operations"])
     async def ping() -> dict[str, bool]:
         """A bare JSON answer (the benchmark's baseline)."""
         return {"ok": True}
@@ -139,12 +142,14 @@ def read_routes(api: ApiContext) -> APIRouter:
     @router.get(
         "/models/{slug}",
         response_model=models.ModelDetail,
-        responses={404: {"model": models.Error}},
+        responses={404: {"model": opsmodels.Error}, **CSV_RESPONSE},
         openapi_extra=MODEL.openapi(),
     )
     async def one_model(request: Request, slug: Slug) -> Response:
-        """One model's facts (404 if the log never named it, or not by ``at``)."""
-        at = at_of(MODEL.parse(request))
+        """One model's facts (404 if the log never named it, or not by ``at``). In CSV: the
+        reports of its disputed figures, one row each, with their evidence."""
+        q = MODEL.parse(request)
+        at, table = at_of(q), csv_table(request, q["format"], "disputes")
 
         def compute() -> dict[str, Any]:
             found = reads.model(slug, at)
@@ -152,7 +157,7 @@ def read_routes(api: ApiContext) -> APIRouter:
                 raise HTTPException(404, f"no model {slug!r} is known{_when(at)}")
             return with_evidence(reads.engine, found)
 
-        return await api.read(request, at, compute)
+        return await api.read(request, at, compute, table, accept=True)
 
     def places(kind: str) -> Any:
         async def endpoint(request: Request) -> Response:

@@ -67,6 +67,20 @@ def test_audit_head_prints_position_hash_and_time(
     assert f"anchor       5:{head.hash}" in text
 
 
+def test_audit_verify_prints_the_head_it_proved(
+    database_url: str, store: EventStore, tmp_path: Path
+) -> None:
+    """A passing audit names the head's hash too (text and JSON), so its output can be
+    compared with a copy of the head kept elsewhere."""
+    fill(store)
+    head = list(store.read())[-1]
+    code, text, _err = cli("audit", "verify", url=database_url, cwd=tmp_path)
+    assert code == 0 and f"chain intact: 5 events, head 5:{head.hash}" in text, text
+    code, out, _err = cli("audit", "verify", "--json", url=database_url, cwd=tmp_path)
+    report = orjson.loads(out)
+    assert code == 0 and (report["head"], report["head_hash"]) == (5, head.hash)
+
+
 def test_a_rewritten_tail_with_a_recomputed_chain_is_caught_by_expect(
     database_url: str, store: EventStore, tmp_path: Path
 ) -> None:

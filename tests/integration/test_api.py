@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from service.api import models
+from service.api import models, opsmodels
 from service.api.app import create_app
 from service.bootstrap import Services, build
 from service.cli.serve import api_wiring
@@ -240,7 +240,7 @@ def test_model_events_cite_their_source_items(race: Race) -> None:
 def test_audit_reports_an_intact_log(race: Race) -> None:
     """The audit walks the whole chain and says it is intact."""
     body = race.get("/api/v1/audit")
-    models.Audit.model_validate(body)
+    opsmodels.Audit.model_validate(body)
     head = race.services.store.head()[0]
     assert body == {"ok": True, "events": head, "first_bad_position": None, "problems": []}
 
@@ -248,7 +248,7 @@ def test_audit_reports_an_intact_log(race: Race) -> None:
 def test_sources_list_their_poll_state(race: Race) -> None:
     """/api/v1/sources lists every configured source by id, with its last poll."""
     body = race.get("/api/v1/sources")
-    models.SourcePage.model_validate(body)
+    opsmodels.SourcePage.model_validate(body)
     ids = [row["id"] for row in body["items"]]
     assert ids == sorted(ids) and "race-news" in ids and len(ids) == 6
     news = next(row for row in body["items"] if row["id"] == "race-news")
@@ -415,7 +415,7 @@ def test_admin_poll_needs_the_bearer_token(race: Race) -> None:
             assert missing.status_code == 404
             done = client.post(url, headers=good)
             assert done.status_code == 200, done.text
-            outcome = models.PollOutcome.model_validate(done.json())
+            outcome = opsmodels.PollOutcome.model_validate(done.json())
             assert outcome.source_id == "race-news" and outcome.status in ("ok", "not_modified")
             assert outcome.appended == 0  # nothing new in the feed
             assert client.get(url).status_code == 405

@@ -74,7 +74,9 @@ def test_sources_and_the_admin_poll_never_echo_local_paths(services: Services) -
         polled = client.post(
             "/api/v1/sources/board/poll", headers={"Authorization": "Bearer t0ken"}
         )
-    for response in (listed, polled):
+        as_csv = client.get("/api/v1/sources", params={"format": "csv"})
+        page = client.get("/sources")  # the dashboard's sources page
+    for response in (listed, polled, as_csv, page):
         assert response.status_code == 200, response.text
         assert SECRET_DIR not in response.text and "board.json" not in response.text
         assert "https://hub.example/api/models" in response.text

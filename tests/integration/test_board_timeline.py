@@ -156,6 +156,36 @@ def test_backfill_then_poll_ranks_the_snapshot_in_force_at_every_as_of(
     output = _ingest(database_url, tmp_path, poll_first=False)
     assert "(by its file name)" in output and "warning" not in output
     _check_timeline(database_url)
+    _check_model_pages(database_url, tmp_path)
+
+
+def _check_model_pages(url: str, tmp_path: Path) -> None:
+    """The dashboard's and the CLI's model pages say when a model left the board and when it
+    came back."""
+    import warnings
+
+    from service.api.app import create_app
+    from service.bootstrap import build
+    from service.settings import load_settings
+
+    text = run("models", "glm-4.5", url=url, cwd=tmp_path, env=_env(tmp_path))
+    assert text.returncode == 0, text.stderr
+    assert (
+        "on lmarena-text: rank 3; listed 2025-08-16 – 2025-09-15, 2025-10-10 – now" in text.stdout
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    settings = load_settings(_env(tmp_path)["CROWNLOG_CONFIG"])
+    services = build(settings.model_copy(update={"database_url": url}))
+    try:
+        page = TestClient(create_app(services)).get("/models/glm-4.5").text
+        spells = page.split('data-testid="board-spell"', 1)[1].split("</span>", 1)[0]
+        assert "2025-08-16 – 2025-09-15 (left), rejoined 2025-10-10 – now" in spells
+        gone = TestClient(create_app(services)).get("/models/llama-4-maverick-03-26-experimental")
+        assert "off the board" in gone.text and "2025-08-16 (left)" in gone.text
+    finally:
+        services.close()
 
 
 def test_poll_then_backfill_gives_the_same_timeline(database_url: str, tmp_path: Path) -> None:

@@ -208,3 +208,47 @@ def test_the_real_boards_metadata_verified_weights_and_cards(
     assert hub.hits["/moonshotai/Kimi-K2-Thinking/raw/main/README.md"] == 1
     assert hub.hits["/api/models/moonshotai/Kimi-K2-Thinking"] == 1  # verified: no target
     assert hub.hits["/api/models/mistralai/Mistral-Large-3-Instruct"] == 1  # backing off
+
+
+def test_cli_and_dashboard_show_the_status_and_the_contenders(
+    database_url: str, tmp_path: Path, hub: Hub
+) -> None:
+    """The CLI tables and the dashboard say open / claimed / closed / ? and name the claimed
+    models ranked above the holder, so a reader sees why they are not crowned."""
+    import warnings
+
+    from service.api.app import create_app
+    from service.bootstrap import build
+    from service.settings import load_settings
+
+    env = _setup(tmp_path, hub)
+    _json(database_url, tmp_path, env, "poll")
+    table = run("standings", url=database_url, cwd=tmp_path, env={**env, "COLUMNS": "200"})
+    assert table.returncode == 0, table.stderr
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.stdout.splitlines()]
+    statuses = {row[1]: row[-1] for row in cells if row and row[0].isdigit()}
+    assert statuses["kimi-k2-thinking-turbo"] == "open"
+    assert statuses["qwen3-max-preview"] == "claimed" and statuses["gemini-3-pro"] == "closed"
+    assert statuses["grok-4.1"] == "?"
+    crown = run("crown", url=database_url, cwd=tmp_path, env=env)
+    assert "claimed, not crowned" in crown.stdout
+    assert "qwen3-max-preview (#3), glm-4.6 (#4)" in crown.stdout
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    settings = load_settings(env["CROWNLOG_CONFIG"]).model_copy(
+        update={"database_url": database_url}
+    )
+    services = build(settings)
+    try:
+        client = TestClient(create_app(services))
+        page = client.get("/").text
+        contenders = page.split('data-testid="contenders"', 1)[1].split("</p>", 1)[0]
+        assert 'data-model="qwen3-max-preview"' in contenders
+        assert 'data-model="glm-4.6"' in contenders
+        assert 'data-model="gemini-3-pro"' not in contenders
+        model = client.get("/models/qwen3-max-preview").text
+        assert "claimed" in model
+    finally:
+        services.close()

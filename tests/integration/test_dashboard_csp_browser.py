@@ -29,6 +29,8 @@ PAGES = [
     "/cities",
     "/sources",
 ]
+#: Error pages are pages too: a 404 and a 422 render under the same policy.
+ERROR_PAGES = {"/models/no-such-model": 404, "/?as_of=not-a-time": 422, "/nowhere": 404}
 BLOCKED = {
     "inline script": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE),
     "style element": re.compile(r"<style\b", re.IGNORECASE),
@@ -108,3 +110,33 @@ def test_the_api_docs_render_under_their_own_policy(base: str, page: Any) -> Non
     started = "document.querySelector('.swagger-ui') !== null"  # rendered by the inline script
     page.wait_for_function(started, timeout=30_000)
     assert page.evaluate("window.__violations") == []
+
+
+@pytest.mark.parametrize("path", ERROR_PAGES)
+def test_error_pages_render_without_a_violation(base: str, page: Any, path: str) -> None:
+    """A 4xx page carries the policy, holds nothing it blocks, and draws with its stylesheet."""
+    response = httpx.get(f"{base}{path}", timeout=30)
+    assert response.status_code == ERROR_PAGES[path], (path, response.text[:300])
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    html = response.headers["content-type"].startswith("text/html")
+    if html:
+        found = {name for name, pattern in BLOCKED.items() if pattern.search(response.text)}
+        assert not found, (path, found)
+    page.goto(f"{base}{path}", wait_until="load")
+    if html:
+        display = page.evaluate("getComputedStyle(document.querySelector('header.top')).display")
+        assert display == "flex", (path, display)
+    assert page.evaluate("window.__violations") == []
+    assert not [line for line in page.console_lines if "Content Security Policy" in line]
+
+
+def test_the_copy_link_script_runs_under_the_policy(base: str, page: Any) -> None:
+    """The one script (a file under 'self') runs: clicking the button reports the pinned link,
+    and neither the click nor the off-screen fallback it may use trips the policy."""
+    page.goto(f"{base}/?as_of=2025-07-20", wait_until="load")
+    position = page.get_by_test_id("stamp-position").inner_text()
+    page.get_by_test_id("copy-permalink").click()
+    expected = f"{base}/?as_of=2025-07-20&position={position}"
+    sync_api.expect(page.get_by_test_id("copy-status")).to_contain_text(expected)
+    assert page.evaluate("window.__violations") == []
+    assert not [line for line in page.console_lines if "Content Security Policy" in line]

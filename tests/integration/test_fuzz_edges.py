@@ -99,6 +99,8 @@ def answer(
 @example(route="/cities", params={"known_at": "9999-12-31"})
 @example(route="/", params={"as_of": "0001-01-01T00:00:00+14:00"})
 @example(route="/changes", params={"from": "0001-01-01", "to": "9999-12-31"})
+@example(route="/changes", params={"to": "0001-01-01"})  # a week before it left the calendar
+@example(route="/changes", params={"as_of": "0001-01-05T12:00:00Z"})
 @example(route="/", params={"position": "٣"})
 @example(route=f"/models/{GLM}", params={"older": "²"})
 @example(route="/models", params={"params_min": "1" * 400})
@@ -108,6 +110,30 @@ def test_no_dashboard_query_makes_a_5xx(
 ) -> None:  # fmt: skip
     """Any query on any page: a page or an error page, never a server error."""
     answer(client, route, params, {})
+
+
+#: Times at the ends of the calendar, alone and paired: a page's default window (a week before
+#: its time) or a chart's padding must stop at the calendar's edge, not overflow.
+CALENDAR_ENDS = [
+    "0001-01-01", "0001-01-05T12:00:00Z", "0001-01-01T00:00:00-14:00", "0001-02-01",
+    "9999-11-30", "9999-12-31", "9999-12-31T23:59:59.999999+14:00",
+]  # fmt: skip
+TIME_PARAMS = ["as_of", "known_at", "from", "to"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_no_time_at_the_ends_of_the_calendar_makes_a_5xx(client: TestClient, route: str) -> None:
+    """Every time parameter of every page at each end of the calendar, and every pair of
+    ends as a window (``from``/``to``, ``as_of``/``known_at``): an answer below 500 each time,
+    found deterministically rather than by luck."""
+    for name in TIME_PARAMS:
+        for value in CALENDAR_ENDS:
+            answer(client, route, {name: value}, {})
+    ends = CALENDAR_ENDS[:2] + CALENDAR_ENDS[-2:]
+    for first, second in (("from", "to"), ("as_of", "known_at")):
+        for one in ends:
+            for other in ends:
+                answer(client, route, {first: one, second: other}, {})
 
 
 @settings(

@@ -157,6 +157,52 @@ def test_an_idle_connection_is_closed(server: tuple[str, int, int]) -> None:
     assert time.monotonic() - started < HEAD_TIMEOUT + 5
 
 
+def trickle_until_closed(sock: socket.socket, started: float, limit: float) -> bytes:
+    """Send one byte every 0.3 s until the server closes (or ``limit`` s); what it sent."""
+    sock.settimeout(0.3)
+    received = b""
+    while time.monotonic() - started < limit:
+        try:
+            sock.sendall(b"x")
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        if not chunk:
+            break  # closed by the server
+        received += chunk
+    return received
+
+
+def test_an_idle_keep_alive_connection_is_closed(server: tuple[str, int, int]) -> None:
+    """After a response, a kept-alive connection that sends nothing more is closed too."""
+    _base, port, _pid = server
+    with connect(port, timeout=HEAD_TIMEOUT + 8) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        response = answer(sock)  # the 200, then whatever comes until the server closes
+    assert status_of(response) == 200
+    assert time.monotonic() - started < HEAD_TIMEOUT + 5
+
+
+def test_a_slow_body_is_cut_off(server: tuple[str, int, int]) -> None:
+    """A body announced as 60 KB and trickled a byte every 0.3 s cannot hold the connection:
+    the app answers without it and the server closes the connection soon after the head
+    timeout, while the client is still sending."""
+    _base, port, _pid = server
+    started = time.monotonic()
+    with connect(port, timeout=HEAD_TIMEOUT + 8) as sock:
+        sock.sendall(
+            b"POST /api/v1/sources/x/poll HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+        )
+        response = trickle_until_closed(sock, started, HEAD_TIMEOUT + 20)
+    elapsed = time.monotonic() - started
+    assert status_of(response) < 500, response
+    assert elapsed < HEAD_TIMEOUT + 10, (elapsed, response)
+
+
 def test_keep_alive_requests_still_work(server: tuple[str, int, int]) -> None:
     """The limits leave ordinary traffic alone: two requests on one connection."""
     base, _port, _pid = server
@@ -165,13 +211,47 @@ def test_keep_alive_requests_still_work(server: tuple[str, int, int]) -> None:
         assert client.get("/api/v1/standings").status_code == 200
 
 
-def test_an_oversized_body_is_refused(server: tuple[str, int, int]) -> None:
+def test_a_body_of_exactly_the_cap_passes_and_one_byte_more_is_refused(
+    server: tuple[str, int, int],
+) -> None:
+    """The body cap is inclusive: 64 KiB reaches the app (which refuses the unauthenticated
+    poll, 403); 64 KiB + 1 is 413 by its Content-Length (a chunked body is counted as the app
+    reads it: tests/unit/test_body_limit.py)."""
     base, _port, _pid = server
-    response = httpx.post(
-        f"{base}/api/v1/sources/x/poll", content=b"x" * (64 * 1024 + 1), timeout=10
-    )
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "payload_too_large"
+    cap = 64 * 1024
+    for size, status in ((cap, 403), (cap + 1, 413)):
+        response = httpx.post(f"{base}/api/v1/sources/x/poll", content=b"x" * size, timeout=10)
+        assert response.status_code == status, (size, response.text[:200])
+        if status == 413:
+            assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_a_head_and_its_body_in_one_read_are_not_taken_for_an_oversized_head(
+    server: tuple[str, int, int],
+) -> None:
+    """A small head followed at once by a 40 KB body (one write, so one read can hold both):
+    only the head counts towards ``max_head_bytes``; the request reaches the app."""
+    _base, port, _pid = server
+    body = b"x" * 40_000
+    with connect(port) as sock:
+        sock.sendall(
+            b"POST /api/v1/sources/x/poll HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        response = answer(sock)
+    assert status_of(response) == 403, response[:300]
+
+
+def test_pipelined_requests_in_one_write_are_each_answered(server: tuple[str, int, int]) -> None:
+    """Twenty GETs with 1 KB headers written at once (20 KB, more than one head may hold):
+    each head is counted on its own, and every request is answered 200."""
+    _base, port, _pid = server
+    one = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 1000 + b"\r\n\r\n"
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with connect(port) as sock:
+        sock.sendall(one * 20 + last)
+        response = answer(sock)
+    assert response.count(b"HTTP/1.1 200 OK") == 21, response[:300]
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/standings", "/static/style.css", "/nowhere"])

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from jobs.catalog import Catalog
 from jobs.extract.boards import neighbours
 from jobs.extract.decide import decide
-from jobs.interpret import model_states
+from jobs.extract.names import NameResolver
+from jobs.interpret import learned_models, model_states
 from jobs.observation import Observation, content_hash
 from service.clock import format_time
 from service.events import NewEvent, Provenance
@@ -41,7 +43,9 @@ def row(model: str, score: float, spread: float | None = 4.0) -> dict[str, Any]:
 class Arrivals:
     """One board's snapshots arriving in any order, each decided against the log so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        #: Resolves board keys like a poll does: the catalog plus the models the log learned.
+        self.catalog = catalog
         self.log = Log()
         self._keys: set[str] = set()
         self._arrived: list[datetime] = []
@@ -72,8 +76,12 @@ class Arrivals:
         before = around.before
         methods = {BOARD: before.method} if before is not None and before.method else {}
         provenance = Provenance(SOURCE, item, None, observation.sha256)
+        names = None
+        if self.catalog is not None:
+            learned = learned_models(states["catalog"], self.catalog)
+            names = NameResolver.from_catalog(self.catalog).with_models(learned)
         decided = decide(observation, provenance, [], model_states(states["catalog"]), NOW,
-                         boards=methods, around=around)  # fmt: skip
+                         boards=methods, names=names, around=around)  # fmt: skip
         self._arrived.append(when)
         added = [event for event in decided if event.key not in self._keys]
         for event in added:

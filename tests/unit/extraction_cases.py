@@ -6,7 +6,9 @@ Three tables in ``tests/fixtures/``:
 - ``extraction_dev.toml`` — the development part of the evaluation set built from real
   published text (issue 11): rules are tuned on it;
 - ``extraction_heldout.toml`` — its held-out part, written first and frozen: reported, never
-  tuned on.
+  tuned on;
+- ``extraction_heldout2.toml`` — a second held-out part from pages no earlier case used, frozen
+  before the rule changes of the session that added it (a fresh measure of generalisation).
 
 Shared by ``tests/unit/test_extract.py``, ``tests/unit/test_extraction_eval.py`` and
 ``bench/extraction_report.py``: precision, recall and attribution errors per language over
@@ -25,6 +27,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CASES_FILE = FIXTURES / "extraction_cases.toml"
 DEV_FILE = FIXTURES / "extraction_dev.toml"
 HELDOUT_FILE = FIXTURES / "extraction_heldout.toml"
+HELDOUT2_FILE = FIXTURES / "extraction_heldout2.toml"
 LANGUAGES = ("en", "zh-Hans", "zh-Hant")
 FactKey = tuple[str, str, Any]
 

@@ -16,10 +16,17 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from jobs.catalog import Catalog, ModelEntry
+from jobs.extract.boardkeys import board_slugs
+from jobs.extract.names import NameResolver
 from tests.unit.boardharness import Arrivals
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
-KEYS = ("deepseek-r1-0528", "kimi-k2", "glm-4.5", "qwen3-235b", "gemini-x", "gpt-y")
+KEYS = ("deepseek-r1-0528", "kimi-k2", "glm-4.5", "qwen3-235b", "qwen3-235b-no-thinking",
+        "gemini-x", "gpt-y")  # fmt: skip
+CATALOG = Catalog(
+    models=(ModelEntry("qwen3-235b", "Qwen3-235B", None, ("qwen3-235b-no-thinking",)),)
+)
 
 snapshot = st.fixed_dictionaries(
     {
@@ -44,7 +51,7 @@ POLL_FIRST = (
 
 
 def _arrive(snaps: list[dict[str, Any]], order: list[int]) -> Arrivals:
-    board = Arrivals()
+    board = Arrivals(CATALOG)
     for index in order:
         snap = snaps[index]
         when = START + timedelta(days=7 * index)
@@ -93,5 +100,7 @@ def test_a_model_is_ranked_exactly_while_the_snapshot_in_force_lists_it(history:
         if not snap["complete"]:
             continue  # a partial snapshot adds its rows to the board in force
         moment = START + timedelta(days=7 * index)
-        ranked = {row["model"] for row in board.views(moment)["standings"]["rows"]}
-        assert ranked == set(snap["rows"]), (index, moment)
+        ranked = [row["model"] for row in board.views(moment)["standings"]["rows"]]
+        slugs = board_slugs(snap["rows"], NameResolver.from_catalog(CATALOG))
+        assert len(ranked) == len(snap["rows"]), (index, moment)
+        assert set(ranked) == set(slugs.values()), (index, moment)

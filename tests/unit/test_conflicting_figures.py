@@ -61,6 +61,9 @@ def test_plausibility_flags() -> None:
     assert count_flags("params_total", 3550 * B, known, {}) == ("moe_share", "magnitude")
     assert "magnitude" in count_flags("params_total", 35 * B, known, {})
     assert "swapped" in count_flags("params_total", 32 * B, known, {})
+    # A hundred times off either way (a dropped or an added pair of digits).
+    assert "magnitude" in count_flags("params_total", 35_500 * B, known, {})
+    assert "magnitude" in count_flags("params_total", 3_550_000_000, known, {})
     # Plausible: the right share, a rounding difference, a dense model's equal counts.
     assert count_flags("params_total", 358 * B, known, {"params_active": {32 * B}}) == ()
     assert count_flags("params_active", 22 * B, none, {"params_total": {235 * B}}) == ()

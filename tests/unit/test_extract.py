@@ -250,3 +250,22 @@ def test_non_parameter_numbers_never_become_parameter_counts(
     sizes = {(f.model, f.value) for f in facts if f.field.startswith("params_")}
     assert {value for _, value in sizes} <= values, text
     assert {(model, value) for value in values} <= sizes, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gpt-oss-120B 每次推理只需啟用 50 億多一點的參數。",
+        "gpt-oss-120b 每次推理激活 50 亿多参数。",
+        "gpt-oss-120b 的激活参数为 50 亿+。",
+        "gpt-oss-120b 激活参数 50 余亿。",
+    ],
+)
+def test_an_estimate_states_no_count(text: str) -> None:
+    """ "50 億多一點", "50 亿+", "50 余亿": a reader learns a bound, not a count."""
+    assert not {f for f in facts_of(text) if f[1] == "params_active"}, text
+
+
+def test_a_multimodal_model_after_a_figure_is_no_estimate() -> None:
+    """ "多" that starts 多模态 is not "more than": 3210亿多模态大模型 is a count."""
+    assert ("step-3", "params_total", 321 * B) in facts_of("Step-3是一款3210亿参数的多模态大模型。")

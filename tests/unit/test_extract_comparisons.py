@@ -68,6 +68,25 @@ def test_english_phrase_names_a_model_that_takes_nothing(phrase: str) -> None:
     )
 
 
+#: Phrases that open the sentence with the compared model, capitalised as they are written.
+LEADING = ["Compared with", "Compared to", "Unlike", "Versus", "Relative to", "In contrast to"]
+
+
+@pytest.mark.parametrize("phrase", LEADING)
+def test_a_leading_english_comparison_leaves_the_subject_to_the_main_clause(phrase: str) -> None:
+    """ "Compared with Kimi K2, GLM-4.5 has …. It …": "It" is GLM-4.5, not the model named first."""
+    assert_subject_keeps_its_figures(
+        f"{phrase} Kimi K2, GLM-4.5 has 355B total parameters. It activates 32B of them."
+    )
+
+
+def test_behind_between_commas_names_a_model_that_takes_nothing() -> None:
+    """ "GLM-4.5 ranks second, behind Kimi K2, with 355B …": the figures are GLM-4.5's."""
+    assert_subject_keeps_its_figures(
+        "GLM-4.5 ranks second, behind Kimi K2, with 355B total parameters. It activates 32B."
+    )
+
+
 @pytest.mark.parametrize(
     ("phrase", "lang"),
     [(p, "zh-Hans") for p in SIMPLIFIED] + [(p, "zh-Hant") for p in TRADITIONAL],
@@ -118,3 +137,16 @@ def test_a_list_of_compared_models_is_compared_as_a_whole() -> None:
     assert ("minimax-m1", "params_total", 456 * B) in found
     assert ("minimax-m1", "params_active", 45_900_000_000) in found
     assert not {fact for fact in found if fact[0] == "deepseek-r1"}
+
+
+def test_a_model_class_named_in_a_comparison_takes_nothing() -> None:
+    """ "its cost near a 13B dense model": neither the figure nor "dense" is the subject's."""
+    text = (
+        "Hunyuan-A13B is a Mixture-of-Experts model with 80B total parameters, of which 13B fire "
+        "per token. That keeps its cost near a 13B dense model."
+    )
+    facts = {(f.model, f.field, f.value) for f in extract(text, resolver())}
+    assert ("hunyuan-a13b", "params_total", 80 * B) in facts
+    assert ("hunyuan-a13b", "params_active", 13 * B) in facts
+    assert ("hunyuan-a13b", "params_total", 13 * B) not in facts
+    assert ("hunyuan-a13b", "architecture", "dense") not in facts

@@ -61,6 +61,39 @@ def test_chinese_headers_and_rows_without_outer_pipes() -> None:
     }
 
 
+def test_traditional_chinese_headers_with_a_licence_column() -> None:
+    """模型 | 總參數 | 激活參數 | 上下文長度 | 授權: per row, in traditional characters."""
+    text = (
+        "| 模型 | 總參數 | 激活參數 | 上下文長度 | 授權 |\n|---|---|---|---|---|\n"
+        "| GLM-4.5 | 3550億 | 320億 | 128K | MIT |\n"
+        "| Qwen3-Coder | 4800億 | 350億 | 256K | Apache 2.0 |"
+    )
+    assert facts_of(text) == {
+        ("glm-4.5", "params_total", 355 * B),
+        ("glm-4.5", "params_active", 32 * B),
+        ("glm-4.5", "context_length", 131_072),
+        ("glm-4.5", "license", "MIT"),
+        ("qwen3-coder", "params_total", 480 * B),
+        ("qwen3-coder", "params_active", 35 * B),
+        ("qwen3-coder", "context_length", 262_144),
+        ("qwen3-coder", "license", "Apache-2.0"),
+    }
+
+
+def test_markdown_licence_column_in_english() -> None:
+    """| Model | Params | License |: the licence goes to the row's model only."""
+    text = (
+        "| Model | Total Params | License |\n|---|---|---|\n"
+        "| gpt-oss-120b | 117B | Apache 2.0 |\n| Kimi K2 | 1T | Modified MIT |"
+    )
+    assert facts_of(text) == {
+        ("gpt-oss-120b", "params_total", 117 * B),
+        ("gpt-oss-120b", "license", "Apache-2.0"),
+        ("kimi-k2", "params_total", 10**12),
+        ("kimi-k2", "license", "Modified-MIT"),
+    }
+
+
 def test_html_table_in_a_model_card() -> None:
     """<table><tr><th>…: read like a Markdown table, tags and all."""
     text = (

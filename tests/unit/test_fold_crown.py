@@ -235,3 +235,16 @@ def test_an_interval_that_only_touches_the_leaders_makes_a_co_holder() -> None:
     holder = view(fold_all(log.events))["holder"]
     assert holder["model"] == "glm-4.5"
     assert holder["co_holders"] == ["kimi-k2"]
+
+
+def test_an_interval_that_starts_where_the_leaders_ends_makes_a_co_holder() -> None:
+    """The other side of a closed interval: a challenger tied on score (the leader wins the tie
+    by slug) whose lower bound equals the leader's upper bound overlaps it; a hair above does
+    not. Together with the test above, both ends of the overlap rule are pinned."""
+    log = cast(Log())
+    log.score(BOARD, "glm-4.5", 1430, "2025-08-10", ci=(1420.0, 1430.0))
+    log.score(BOARD, "kimi-k2", 1430, "2025-08-10", ci=(1430.0, 1440.0))  # touches at 1430
+    log.score(BOARD, "qwen3-235b-a22b-instruct-2507", 1430, "2025-08-10", ci=(1430.01, 1440.0))
+    holder = view(fold_all(log.events))["holder"]
+    assert holder["model"] == "glm-4.5"
+    assert holder["co_holders"] == ["kimi-k2"]

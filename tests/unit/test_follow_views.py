@@ -57,3 +57,13 @@ def test_chart_breaks_lines_at_method_changes_and_marks_leaving() -> None:
 
 def test_chart_of_no_scores_says_so() -> None:
     assert "No scores" in str(history_chart([Series("m", "M", [])]))
+
+
+def test_chart_of_scores_at_the_ends_of_the_calendar_draws() -> None:
+    """A board may state any snapshot time: a lone point on 0001-01-01 or 9999-12-31 (whose
+    one-day padding would leave the calendar) still draws, as do both together."""
+    first = {**point("07-01", 1400, 1), "as_of": "0001-01-01T00:00:00.000000+00:00"}
+    last = {**point("07-01", 1410, 1), "as_of": "9999-12-31T23:59:59.999999+00:00"}
+    for points in ([first], [last], [first, last]):
+        svg = str(history_chart([Series("m", "M", points)]))
+        assert svg.count('data-testid="history-point"') == len(points), svg[:300]

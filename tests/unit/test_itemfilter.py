@@ -107,3 +107,26 @@ def test_the_demo_tech_feed_keeps_its_ai_items_and_they_state_the_documented_fac
         ("glm-4.5-air", "params_active", 12 * B),
         ("glm-4.5-air", "license", "MIT"),
     }
+
+
+#: The Chinese tech-news feeds of the real configuration, and whether their endpoint was
+#: verified from public material (the unverified ones ship disabled).
+CHINESE_NEWS = {"news-ithome": True, "news-36kr": False, "news-qbitai": False,
+                "news-jiqizhixin": False}  # fmt: skip
+
+
+def test_the_real_configuration_polls_chinese_tech_news_through_an_ai_filter() -> None:
+    """config/sources.toml: 36氪, IT之家, 量子位, 机器之心 as feeds, each with an item filter that
+    keeps model-release items and drops the rest; only the verified endpoint is enabled; the
+    demo feed is in the enabled one's shape, with the same filter."""
+    sources = {s.id: s for s in load_sources(ROOT / "config" / "sources.toml")}
+    for source_id, verified in CHINESE_NEWS.items():
+        source = sources[source_id]
+        assert source.kind == "feed" and source.url.startswith("https://"), source_id
+        assert source.enabled is verified, source_id
+        assert "大模型" in source.filter and "开源" in source.filter, source_id
+        assert _kept(list(source.filter), "智谱开源GLM-4.5大模型", "新款手机预售") == [
+            "智谱开源GLM-4.5大模型"
+        ]
+    demo = next(s for s in load_sources(DEMO / "sources.toml") if s.id == "demo-news-ithome")
+    assert demo.filter == sources["news-ithome"].filter

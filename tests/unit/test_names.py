@@ -177,3 +177,33 @@ def test_slugify_never_returns_an_empty_slug() -> None:
     """A name without Latin letters or digits still gets a stable slug."""
     assert slugify("混元") == slugify("混元") != ""
     assert set(slugify("混元")) <= set("abcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def test_a_display_name_a_source_gave_one_model_is_not_another_board_key() -> None:
+    """LMArena's metadata names glm-4-plus-0111 "GLM-4-Plus"; the board also lists glm-4-plus.
+    Prose finds the display name, but the board key glm-4-plus stays its own model, in
+    whichever order the metadata and the board were read."""
+    learned = ModelEntry("glm-4-plus-0111", "GLM-4-Plus", None, ("glm-4-plus-0111",))
+    names = resolver().with_models([learned])
+    assert names.resolve("GLM-4-Plus") == "glm-4-plus-0111"
+    assert names.resolve_key("glm-4-plus") is None  # not known: the key's own slug
+    assert names.resolve_key("glm-4-plus-0111") == "glm-4-plus-0111"
+    assert names.resolve_key("qwen3-235b-a22b-no-thinking") == "qwen3-235b-a22b"  # catalog alias
+    assert names.with_aliases("glm-4-plus-0111", ["x"]).resolve_key("glm-4-plus") is None
+
+
+def test_two_keys_of_one_snapshot_never_share_a_model() -> None:
+    """The catalog folds qwen3-235b-a22b-no-thinking into qwen3-235b-a22b; a board that lists
+    both keeps two entries (the key that is the slug keeps the model)."""
+    from jobs.extract.boardkeys import board_slugs
+
+    keys = ["qwen3-235b-a22b-no-thinking", "qwen3-235b-a22b", "kimi-k2-0711-preview"]
+    assert board_slugs(keys, resolver()) == {
+        "qwen3-235b-a22b": "qwen3-235b-a22b",
+        "qwen3-235b-a22b-no-thinking": "qwen3-235b-a22b-no-thinking",
+        "kimi-k2-0711-preview": "kimi-k2",
+    }
+    assert board_slugs(["qwen3-235b-a22b-no-thinking"], resolver()) == {
+        "qwen3-235b-a22b-no-thinking": "qwen3-235b-a22b"
+    }
+    assert board_slugs(["Foo", "foo"], None) == {"Foo": "foo"}  # the same slug twice: one row

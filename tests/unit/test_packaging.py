@@ -142,7 +142,9 @@ def test_version_is_the_package_version() -> None:
 
 def test_shell_completion_completes_commands() -> None:
     """The completion script installs, and completing ``crownlog sta`` offers ``standings``."""
-    script = _crownlog("--show-completion", "bash")
+    # Named shell, not detected from the process tree (a test runner's parent is no shell).
+    no_detection = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    script = _crownlog("--show-completion", "bash", env=no_detection)
     assert script.returncode == 0 and "_crownlog_completion" in script.stdout
     completed = _crownlog(
         env={"_CROWNLOG_COMPLETE": "complete_bash", "COMP_WORDS": "crownlog sta", "COMP_CWORD": "1"}

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 import pytest
 
-from jobs.fetch.types import FetchError
+from jobs.fetch.fetcher import Fetcher
+from jobs.fetch.types import FetchError, FetchSettings
 from jobs.fetch.urlpolicy import UrlPolicy, UrlRefused, denied_reason, pinned
+from service.settings import Settings, load_settings
+
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config" / "crownlog.toml"
 
 NAMES = {
     "localhost": ["127.0.0.1", "::1"],
@@ -180,3 +185,18 @@ def test_a_remote_fetch_of_a_file_url_is_refused_without_its_path() -> None:
     with pytest.raises(UrlRefused, match="a link points at a file: URL") as caught:
         Fetcher(policy=POLICY).fetch("file:///home/operator/secret.json", remote=True)
     assert "secret" not in str(caught.value)
+
+
+def test_the_deny_list_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No setting, the shipped config and a bare fetcher all refuse private hosts; only
+    ``[fetch] allow_private = true`` (here from the environment) lifts it."""
+    monkeypatch.delenv("CROWNLOG_FETCH__ALLOW_PRIVATE", raising=False)
+    assert Settings().fetch.allow_private is False
+    assert load_settings(SHIPPED_CONFIG).fetch.allow_private is False
+    fetcher = Fetcher(FetchSettings())
+    try:
+        assert fetcher.policy.allow_private is False
+    finally:
+        fetcher.close()
+    monkeypatch.setenv("CROWNLOG_FETCH__ALLOW_PRIVATE", "true")
+    assert Settings().fetch.allow_private is True

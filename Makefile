@@ -30,7 +30,7 @@ lint: venv
 	$(BIN)/mypy
 
 ## make bench: every benchmark in bench/ (each prints a table and one JSON line)
-BENCHMARKS := append rebuild rebuild_folds poll api extraction_report
+BENCHMARKS := append rebuild rebuild_folds poll api extraction_report scale
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@set -e; for name in $(BENCHMARKS); do \

@@ -1,5 +1,6 @@
 """Append throughput: crownlog's append (hash chain + idempotency keys, batches of 100) next to
-a raw ``executemany`` insert of the same rows, on SQLite and PostgreSQL, in one run.
+a raw ``executemany`` insert of the same rows, on SQLite and PostgreSQL, in one run (the two
+alternate in ten slices, so the machine's load weighs on both alike).
 
     python bench/append.py [--events 100000] [--batch 100]
 
@@ -16,6 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import orjson
+from sqlalchemy.engine import Engine
 
 from bench import eventsourcing_ref
 from bench.common import postgres_url, report, sqlite_url
@@ -56,21 +60,9 @@ def crownlog_append(url: str, events: list[NewEvent], batch: int) -> float:
     return len(events) / elapsed
 
 
-def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
-    """The floor: the same rows through one executemany per batch, no chain, no key check."""
-    engine = create_engine(url)
-    sqlite = engine.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    cast = "" if sqlite else "::jsonb"
-    sql = (
-        "INSERT INTO events (position, stream, version, type, schema, data, occurred_at, "
-        "recorded_at, source, key, prev_hash, hash) VALUES "
-        f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}{cast}, {mark}, {mark}, {mark}{cast}, "
-        f"{mark}, {mark}, {mark})"
-    )
-    import orjson
-
-    rows = [
+def raw_rows(events: list[NewEvent]) -> list[tuple[object, ...]]:
+    """The same rows as driver tuples (no chain: zero hashes, ``raw``-prefixed keys)."""
+    return [
         (
             n + 1,
             e.stream,
@@ -87,6 +79,24 @@ def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
         )
         for n, e in enumerate(events)
     ]
+
+
+def _raw_sql(engine: Engine) -> str:
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    cast = "" if sqlite else "::jsonb"
+    return (
+        "INSERT INTO events (position, stream, version, type, schema, data, occurred_at, "
+        "recorded_at, source, key, prev_hash, hash) VALUES "
+        f"({mark}, {mark}, {mark}, {mark}, {mark}, {mark}{cast}, {mark}, {mark}, {mark}{cast}, "
+        f"{mark}, {mark}, {mark})"
+    )
+
+
+def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
+    """The floor: the same rows through one executemany per batch, no chain, no key check."""
+    engine = create_engine(url)
+    sql, rows = _raw_sql(engine), raw_rows(events)
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
         with engine.connect() as conn, conn.execution_options(**WRITE).begin():
@@ -94,6 +104,30 @@ def raw_insert(url: str, events: list[NewEvent], batch: int) -> float:
     elapsed = time.perf_counter() - started
     engine.dispose()
     return len(rows) / elapsed
+
+
+def side_by_side(
+    ours_url: str, raw_url: str, events: list[NewEvent], batch: int, rounds: int = 10
+) -> tuple[float, float]:
+    """``(crownlog ev/s, raw ev/s)`` measured in alternating slices of the same rows, so a
+    change in the machine's load (other processes) weighs on both alike."""
+    store, engine = EventStore(create_engine(ours_url)), create_engine(raw_url)
+    sql, rows = _raw_sql(engine), raw_rows(events)
+    ours_s = raw_s = 0.0
+    size = -(-len(events) // rounds // batch) * batch
+    for first in range(0, len(events), size):
+        started = time.perf_counter()
+        for start in range(first, min(first + size, len(events)), batch):
+            store.append(events[start : start + batch])
+        ours_s += time.perf_counter() - started
+        started = time.perf_counter()
+        for start in range(first, min(first + size, len(rows)), batch):
+            with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+                conn.exec_driver_sql(sql, rows[start : start + batch])
+        raw_s += time.perf_counter() - started
+    store.engine.dispose()
+    engine.dispose()
+    return len(events) / ours_s, len(rows) / raw_s
 
 
 def _reference(name: str, events: list[NewEvent], batch: int, make_url: object) -> float | None:
@@ -117,15 +151,11 @@ def main() -> None:
     rows: list[list[object]] = []
     summary: dict[str, object] = {"bench": "append", "events": args.events, "batch": args.batch}
     for name, make_url in (("sqlite", sqlite_url), ("postgresql", postgres_url)):
-        with make_url() as url:
-            if url is None:
+        with make_url() as url, make_url() as raw_url:
+            if url is None or raw_url is None:
                 continue
-            print(f"{name}: crownlog append …", file=sys.stderr)
-            ours = crownlog_append(url, events, args.batch)
-        with make_url() as url:
-            assert url is not None
-            print(f"{name}: raw executemany …", file=sys.stderr)
-            raw = raw_insert(url, events, args.batch)
+            print(f"{name}: crownlog append and raw executemany, alternating …", file=sys.stderr)
+            ours, raw = side_by_side(url, raw_url, events, args.batch)
         reference = _reference(name, events, args.batch, make_url)
         rows.append(
             [name, f"{ours:,.0f}", f"{raw:,.0f}", f"{ours / raw:.2f}",

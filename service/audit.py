@@ -122,8 +122,11 @@ def audit(
     expect: Sequence[tuple[int, str]] = (),
 ) -> AuditReport:
     """Chain, projections against a replay, and provenance of every catalog fact; ``expect``
-    lists anchored heads ``(position, hash)`` the log must still hold (``service.anchor``)."""
-    report = verify_chain(store, (lambda _e: progress(1)) if progress else None)
+    lists anchored heads ``(position, hash)`` the log must still hold (``service.anchor``).
+    ``progress`` hears of every position twice: once verified, once replayed."""
+    report = verify_chain(store, _every(progress, 10_000) if progress else None)
+    if progress is not None:
+        progress(report.events % 10_000)
     for position, digest in expect:
         problem = expectation_problem(store.engine, position, digest)
         if problem:
@@ -131,7 +134,7 @@ def audit(
     if report.first_bad_position is not None:
         return report  # a replay of a broken chain proves nothing
     try:
-        rebuilt = rebuild_in_memory(store.engine)
+        rebuilt = rebuild_in_memory(store.engine, progress)
     except Exception as exc:  # an event no fold can read: the problems above name it
         report.problems.append(f"the replay stopped: {type(exc).__name__}: {exc}")
         return report
@@ -161,6 +164,21 @@ def audit(
         }
     _trace_facts(store, expected, report)
     return report
+
+
+def _every(progress: Progress, step: int) -> Callable[[StoredEvent], None]:
+    """A per-event callback reporting to ``progress`` every ``step`` events (a bar redrawn
+    per event would cost more than checking the event)."""
+    seen = 0
+
+    def on_event(event: StoredEvent) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == step:
+            progress(seen)
+            seen = 0
+
+    return on_event
 
 
 def _trace_facts(store: EventStore, rows: Rows, report: AuditReport) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -100,9 +101,35 @@ def envelope_bytes(
     )  # fmt: skip
 
 
+#: Canonical texts of recent times (a snapshot's rows share one, an append's batch another).
+_TEXTS: dict[datetime, str] = {}
+
+
 def event_hash(event: StoredEvent) -> str:
-    """The hash ``event`` should carry, recomputed from its other fields."""
-    return compute_hash(envelope_dict(event))
+    """The hash ``event`` should carry, recomputed from its other fields (the bytes of
+    ``compute_hash(envelope_dict(event))``, assembled without the dict)."""
+    source = event.source
+    occurred, recorded = _TEXTS.get(event.occurred_at), _TEXTS.get(event.recorded_at)
+    if occurred is None or recorded is None:
+        if len(_TEXTS) > 10_000:
+            _TEXTS.clear()
+        occurred = _TEXTS[event.occurred_at] = format_time(event.occurred_at)
+        recorded = _TEXTS[event.recorded_at] = format_time(event.recorded_at)
+    return hashlib.sha256(
+        envelope_bytes(
+            position=event.position,
+            stream=event.stream,
+            version=event.version,
+            type_=event.type,
+            schema=event.schema,
+            data_json=orjson.dumps(event.data, option=_SORTED),
+            occurred_at=occurred,
+            recorded_at=recorded,
+            source_json=orjson.dumps(source.to_dict() if source else None, option=_SORTED),
+            key=event.key,
+            prev_hash=event.prev_hash,
+        )
+    ).hexdigest()
 
 
 def verify(events: Iterable[StoredEvent], prev_hash: str = GENESIS_HASH, after: int = 0) -> int:

@@ -36,6 +36,8 @@ def format_time(moment: datetime) -> str:
 
     Fixed width, so the text sorts in time order and hashes the same on every database.
     """
+    if moment.tzinfo is UTC:  # the common case: skip the conversion's copy
+        return moment.isoformat(timespec="microseconds")
     return to_utc(moment).isoformat(timespec="microseconds")
 
 

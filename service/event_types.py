@@ -107,8 +107,24 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 
+#: Payload shapes ``(type, schema, field names)`` already found valid (appends check every event).
+_VALID: set[tuple[str, int, tuple[str, ...]]] = set()
+
+
 def check_payload(type_name: str, schema: int, data: dict[str, Any]) -> None:
     """Raise ``SchemaError`` unless ``data`` has the current shape of ``type_name``."""
+    if not isinstance(data, dict):
+        _check(type_name, schema, data)
+        return
+    shape = (type_name, schema, tuple(data))
+    if shape in _VALID:
+        return
+    _check(type_name, schema, data)
+    if len(_VALID) < 4096:
+        _VALID.add(shape)
+
+
+def _check(type_name: str, schema: int, data: dict[str, Any]) -> None:
     event_type = EVENT_TYPES.get(type_name)
     if event_type is None:
         raise SchemaError(f"unknown event type {type_name!r}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from service.errors import SchemaError
 from service.event_types import EVENT_TYPES
-from service.upcasting import upcast
+from service.upcasting import CURRENT, upcast
 
 # JSON kinds: "text", "int" (not bool), "number" (int or float, not bool), "bool", "list",
 # "texts" (a list of strings), "object", "null".
@@ -47,24 +47,61 @@ FIELD_KINDS: dict[str, frozenset[str]] = {
 }
 
 
+_NULL, _BOOL, _INT = frozenset({"null"}), frozenset({"bool"}), frozenset({"int", "number"})
+_NUMBER, _TEXT, _OBJECT = frozenset({"number"}), frozenset({"text"}), frozenset({"object"})
+_LIST, _TEXTS = frozenset({"list"}), frozenset({"list", "texts"})
+#: Exact Python type -> kinds (the audit asks for millions of values: no set built per call).
+_BY_TYPE: dict[type, frozenset[str]] = {
+    type(None): _NULL, bool: _BOOL, int: _INT, float: _NUMBER, str: _TEXT, dict: _OBJECT,
+}  # fmt: skip
+
+
 def kind_of(value: Any) -> frozenset[str]:
     """The JSON kinds ``value`` satisfies."""
-    if value is None:
-        return frozenset({"null"})
+    found = _BY_TYPE.get(type(value))
+    if found is not None:
+        return found
     if isinstance(value, bool):
-        return frozenset({"bool"})
+        return _BOOL
     if isinstance(value, int):
-        return frozenset({"int", "number"})
+        return _INT
     if isinstance(value, float):
-        return frozenset({"number"})
+        return _NUMBER
     if isinstance(value, str):
-        return frozenset({"text"})
+        return _TEXT
     if isinstance(value, list):
-        texts = all(isinstance(item, str) for item in value)
-        return frozenset({"list", "texts"}) if texts else frozenset({"list"})
+        return _TEXTS if all(isinstance(item, str) for item in value) else _LIST
     if isinstance(value, dict):
-        return frozenset({"object"})
+        return _OBJECT
     return frozenset()
+
+
+#: ``(field name, Python type)`` -> whether that value fits the field (lists aside).
+_FITS: dict[tuple[str, type], bool] = {}
+#: ``(type, schema, field names)`` -> the problem of that shape (a handful of shapes in a log).
+_SHAPES: dict[tuple[str, int, tuple[str, ...]], str | None] = {}
+
+
+def _shape_problem(type_name: str, schema: int, data: dict[str, Any]) -> str | None:
+    """Upcasting, missing and unknown fields: decided once per shape of payload."""
+    shape = (type_name, schema, tuple(data))
+    if shape in _SHAPES:
+        return _SHAPES[shape]
+    try:
+        _schema, current = upcast(type_name, schema, data)
+    except SchemaError as exc:
+        return str(exc)
+    event_type = EVENT_TYPES[type_name]
+    problem = None
+    missing = [name for name in event_type.required if name not in current]
+    unknown = sorted(set(current) - set(event_type.required) - set(event_type.optional))
+    if missing:
+        problem = f"{type_name} payload lacks {', '.join(missing)}"
+    elif unknown:
+        problem = f"{type_name} payload has unknown field(s) {', '.join(unknown)}"
+    if CURRENT.get(type_name) == schema and len(_SHAPES) < 4096:
+        _SHAPES[shape] = problem  # an upcast payload's shape depends on more than its names
+    return problem
 
 
 def payload_problem(type_name: str, schema: int, data: Any) -> str | None:
@@ -73,20 +110,21 @@ def payload_problem(type_name: str, schema: int, data: Any) -> str | None:
         return f"unknown event type {type_name!r}"
     if not isinstance(data, dict):
         return f"{type_name} data is a JSON {type(data).__name__}, not an object"
-    try:
-        _schema, current = upcast(type_name, schema, data)
-    except SchemaError as exc:
-        return str(exc)
-    event_type = EVENT_TYPES[type_name]
-    missing = [name for name in event_type.required if name not in current]
-    if missing:
-        return f"{type_name} payload lacks {', '.join(missing)}"
-    unknown = sorted(set(current) - set(event_type.required) - set(event_type.optional))
-    if unknown:
-        return f"{type_name} payload has unknown field(s) {', '.join(unknown)}"
+    problem = _shape_problem(type_name, schema, data)
+    if problem:
+        return problem
+    current = data if CURRENT.get(type_name) == schema else upcast(type_name, schema, data)[1]
+    fits = _FITS
     for name, value in current.items():
-        allowed = FIELD_KINDS.get(name)
-        if allowed is not None and not allowed & kind_of(value):
+        kind = (name, type(value))
+        ok = fits.get(kind)
+        if ok is None:
+            allowed = FIELD_KINDS.get(name)
+            ok = allowed is None or not allowed.isdisjoint(kind_of(value))
+            if kind[1] is not list and len(fits) < 4096:  # a list's kinds depend on its items
+                fits[kind] = ok
+        if not ok:
+            allowed = FIELD_KINDS[name]
             shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
             return f"{type_name} field {name} is {shown}, not {' or '.join(sorted(allowed))}"
     return None

@@ -18,16 +18,17 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from service.checkpoints import read_checkpoint
 from service.clock import Clock, format_time
 from service.listings import board_listings
 from service.pastviews import PastStates
-from service.projections import crown
+from service.projections import crown, snapshots
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
 from service.projections.digest import States, initial_states, snapshot
 from service.projections.disputes import disputes_view
+from service.projections.light import needs_full
 from service.projections.persist import NAME, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
@@ -62,6 +63,8 @@ class ReadModel:
         self._working: States = initial_states()
         self._folded: Tip = GENESIS
         self._published: States = snapshot(self._working)
+        #: True while the working crown timeline starts at a light snapshot (see _catch_up).
+        self._partial = False
 
     def head(self) -> int:
         """The position the projections stand at (the log's head)."""
@@ -77,7 +80,7 @@ class ReadModel:
         """The states to answer from, for ``at`` (``exact``: full fold states, for digests)."""
         tip = self.tip()
         head = tip.position
-        if at.is_now:
+        if at.is_now and not exact:
             return View(self._current(tip), head, None, None, self._clock())
         with self._lock:
             self._follow(tip)
@@ -97,11 +100,26 @@ class ReadModel:
             self._follow(tip)
             if tip.position != self._folded.position:
                 with self.engine.connect() as conn:
-                    fold_range(conn, self._working, self._folded.position, tip.position)
-                crown.settle(self._working["crown"])
+                    self._catch_up(conn, tip.position)
                 self._published = snapshot(self._working)
             self._folded = tip
             return self._published
+
+    def _catch_up(self, conn: Connection, head: int) -> None:
+        """Fold the working states up to ``head``. From scratch they start at the newest light
+        snapshot, so the service's memory and first read follow the projections' size, not the
+        log's; a backfill reaching behind that snapshot's crown (which keeps only its newest
+        timeline entry) starts them again from a full snapshot. The caller holds the lock."""
+        start = self._folded.position
+        if start == 0:
+            light = snapshots.load_light(conn, head)
+            self._working, start, self._partial = light.states, light.position, light.position > 0
+        fold_range(conn, self._working, start, head, settle=False)
+        if self._partial and needs_full(self._working):
+            full = snapshots.load_full(conn, head)
+            self._working, self._partial = full.states, False
+            fold_range(conn, self._working, full.position, head, settle=False)
+        crown.settle(self._working["crown"])
 
     def _follow(self, tip: Tip) -> None:
         """Start again from position 0 if the log under the folded states changed (a restore).
@@ -118,6 +136,7 @@ class ReadModel:
         )
         self._working = initial_states()
         self._folded = GENESIS
+        self._partial = False
         self._published = snapshot(self._working)
         self._past.clear()
 

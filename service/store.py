@@ -8,20 +8,18 @@ the same transaction, so no reader sees the log ahead of them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from service import appendsql, reader
-from service.chain import envelope_bytes
-from service.clock import Clock, format_time, to_utc, utcnow
+from service.appendchain import StreamVersions, chain_batch
+from service.clock import Clock, to_utc, utcnow
 from service.db import WRITE
-from service.errors import ConcurrencyError, SchemaError
+from service.errors import ConcurrencyError
 from service.event_types import check_payload
 from service.events import AppendResult, NewEvent, StoredEvent
 
@@ -49,6 +47,7 @@ class EventStore:
         self.engine = engine
         self._clock = clock
         self._projectors = list(projectors)
+        self._versions = StreamVersions()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -77,14 +76,20 @@ class EventStore:
             check_payload(event.type, event.schema, event.data)
         # PostgreSQL: the log's advisory lock travels with the survey; SQLite: the connection
         # began with BEGIN IMMEDIATE (service.db.WRITE) and holds the write lock already.
+        # Streams whose version this store knows at the head it last wrote are not asked.
+        streams = {event.stream for event in events} | set(expected_versions or {})
+        asked = self._versions.unknown(streams)
         found = appendsql.survey(
             conn,
             (event.key for event in events if event.key is not None),
-            {event.stream for event in events} | set(expected_versions or {}),
+            asked,
             lock_key=APPEND_LOCK_KEY,
         )
+        versions = self._versions.complete(found, streams - asked)
+        if versions is None:  # someone else appended since: ask for the rest too
+            rest = appendsql.survey(conn, (), streams - asked).versions
+            versions = {**found.versions, **rest}
         skipped, fresh = _split_known(events, found.known_keys)
-        versions = found.versions
         given = {event.stream for event in events}
         fresh_streams = {event.stream for event in fresh}
         for stream, expected in (expected_versions or {}).items():
@@ -103,6 +108,7 @@ class EventStore:
         )
         appendsql.insert_rows(conn, rows)
         self.project(conn, stored)
+        self._versions.wrote((found.position, found.prev_hash), stored[-1], versions)
         return AppendResult(stored, skipped)
 
     def _chain(
@@ -114,83 +120,13 @@ class EventStore:
         versions: dict[str, int],
         head_recorded_at: datetime | None,
     ) -> tuple[list[StoredEvent], list[tuple[Any, ...]]]:
-        """Number, version and hash ``fresh`` in a tight loop; return events and driver rows.
-
-        ``recorded_at`` is the clock's time, but never earlier than the head's: hosts' clocks
-        differ and step back, and ``known_at`` reads rely on time growing with position."""
+        """Number, version and hash ``fresh``; ``recorded_at`` is the clock's time, but never
+        earlier than the head's: hosts' clocks differ and step back, and ``known_at`` reads
+        rely on time growing with position."""
         recorded_at = to_utc(self._clock())
         if head_recorded_at is not None and recorded_at < head_recorded_at:
             recorded_at = head_recorded_at
-        recorded_text = format_time(recorded_at)
-        time_value = appendsql.time_value(conn)
-        recorded_value = time_value(recorded_text, recorded_at)
-        occurred: dict[datetime, tuple[str, Any]] = {}
-        sha256, dumps, sort = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS
-        stored: list[StoredEvent] = []
-        rows: list[tuple[Any, ...]] = []
-        for event in fresh:
-            position += 1
-            version = versions.get(event.stream, 0) + 1
-            versions[event.stream] = version
-            try:
-                data_json = dumps(event.data, option=sort)
-            except TypeError as exc:
-                raise SchemaError(f"{event.type} data is not JSON-serializable: {exc}") from None
-            source = event.source.to_dict() if event.source else None
-            source_json = dumps(source, option=sort)
-            when = occurred.get(event.occurred_at)
-            if when is None:
-                text = format_time(event.occurred_at)
-                when = occurred[event.occurred_at] = (text, time_value(text, event.occurred_at))
-            digest = sha256(
-                envelope_bytes(
-                    position=position,
-                    stream=event.stream,
-                    version=version,
-                    type_=event.type,
-                    schema=event.schema,
-                    data_json=data_json,
-                    occurred_at=when[0],
-                    recorded_at=recorded_text,
-                    source_json=source_json,
-                    key=event.key,
-                    prev_hash=prev_hash,
-                )
-            ).hexdigest()
-            stored.append(
-                StoredEvent(
-                    position,
-                    event.stream,
-                    version,
-                    event.type,
-                    event.schema,
-                    orjson.loads(data_json),
-                    event.occurred_at,
-                    recorded_at,
-                    event.source,
-                    event.key,
-                    prev_hash,
-                    digest,
-                )
-            )
-            rows.append(
-                (
-                    position,
-                    event.stream,
-                    version,
-                    event.type,
-                    event.schema,
-                    data_json.decode(),
-                    when[1],
-                    recorded_value,
-                    source_json.decode() if source is not None else None,
-                    event.key,
-                    prev_hash,
-                    digest,
-                )
-            )
-            prev_hash = digest
-        return stored, rows
+        return chain_batch(conn, fresh, position, prev_hash, versions, recorded_at)
 
     def insert_verified(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         """Store already-chained events verbatim (import); the caller verified them."""

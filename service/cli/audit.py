@@ -43,7 +43,7 @@ def verify(
         raise typer.BadParameter(str(exc)) from None
     store = context(ctx).services().store
     head, head_hash = store.head()[:2]
-    with progress_bar("verifying chain", head) as advance:
+    with progress_bar("verifying the chain, then replaying", 2 * head) as advance:
         report = audit(store, advance, expected)
     if as_json:
         typer.echo(orjson.dumps({**report.as_dict(), "head": head, "head_hash": head_hash}))

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from service.clock import format_time
@@ -36,16 +35,16 @@ from service.projections.contenders import contenders
 from service.projections.facts import OWN, fact_key, open_weights_of
 from service.projections.race import METHOD, OPEN, REPO, RULE, SCORE, WITHDRAW, Entry, advance
 from service.projections.reigns import Race, Reign, co_holders, copy_race
+from service.projections.timeline import Timeline
 
 CHECKPOINT_EVERY = 4096
-_sort_key = itemgetter(0, 1)
 
 
 @dataclass(slots=True)
 class CrownState:
     """The time-ordered timeline and the race replayed from it."""
 
-    timeline: list[Entry] = field(default_factory=list)
+    timeline: Timeline = field(default_factory=Timeline)
     race: Race = field(default_factory=Race)
     #: Entries older than the timeline's newest, not merged into it yet (see ``settle``).
     pending: list[Entry] = field(default_factory=list)
@@ -58,13 +57,13 @@ class CrownState:
 
 def initial(checkpoint_every: int = CHECKPOINT_EVERY) -> CrownState:
     """An empty crown state; ``checkpoint_every`` trades memory for backfill speed only."""
-    return CrownState(checkpoint_every=checkpoint_every)
+    return CrownState(Timeline(block=checkpoint_every), checkpoint_every=checkpoint_every)
 
 
 def _add(state: CrownState, entry: Entry) -> CrownState:
     timeline = state.timeline
     if timeline:
-        last = timeline[-1]
+        last = timeline.last_key()
         newest = entry[0] > last[0] or (entry[0] == last[0] and entry[1] > last[1])
     else:
         newest = True
@@ -161,15 +160,13 @@ def settle(state: CrownState) -> CrownState:
     if state.dirty_from is None:
         return state
     if state.pending:
-        # Timsort sees the timeline as one sorted run: about O(n + k log k) for k set aside.
-        state.timeline.extend(state.pending)
-        state.timeline.sort(key=_sort_key)
+        # Merged from the first packed block they reach: about O(entries after it).
+        state.timeline.merge(state.pending)
         state.pending = []
     kept = [c for c in state.checkpoints if c[1] < state.dirty_from]
     start, race = (kept[-1][0], copy_race(kept[-1][2])) if kept else (0, Race())
-    every, timeline = state.checkpoint_every, state.timeline
-    for index in range(start, len(timeline)):
-        entry = timeline[index]
+    every = state.checkpoint_every
+    for index, entry in enumerate(state.timeline.entries(start), start):
         advance(race, entry)
         if (index + 1) % every == 0:
             kept.append((index + 1, (entry[0], entry[1]), copy_race(race)))
@@ -177,10 +174,22 @@ def settle(state: CrownState) -> CrownState:
     return state
 
 
+def replay_cost(state: CrownState) -> int:
+    """How many timeline entries ``settle`` would replay now (0 if settled)."""
+    if state.dirty_from is None:
+        return 0
+    start = 0
+    for replayed, key, _race in state.checkpoints:
+        if key >= state.dirty_from:
+            break
+        start = replayed
+    return len(state.timeline) + len(state.pending) - start
+
+
 def copy(state: CrownState) -> CrownState:
     """An independent snapshot (checkpoint races are never mutated, so they are shared)."""
     return CrownState(
-        list(state.timeline),
+        state.timeline.copy(),
         copy_race(state.race),
         list(state.pending),
         state.dirty_from,

@@ -16,6 +16,7 @@ from service.projections import weights
 from service.projections.crown import CrownState, settle
 from service.projections.race import SCORE, Entry
 from service.projections.reigns import Board, Race, Reign
+from service.projections.timeline import Timeline
 
 _time = datetime.fromisoformat  # exact inverse of format_time, and fast on 10^5 entries
 
@@ -76,16 +77,8 @@ def _load_board(dumped: dict[str, Any]) -> Board:
     )
 
 
-def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (settles it first).
-
-    With ``tail``, only the newest ``tail`` timeline entries are kept: enough to fold newer
-    entries on (light snapshots), not to replay a backfill reaching behind them.
-    """
-    race = settle(state).race
-    timeline = state.timeline if tail is None else state.timeline[-tail:] if tail else []
+def _dump_race(race: Race) -> dict[str, Any]:
     return {
-        "timeline": [_dump_entry(entry) for entry in timeline],
         "boards": {slug: _dump_board(board) for slug, board in race.boards.items()},
         "facts": {
             model: [[tier, confidence, format_time(t), position], is_open]
@@ -96,8 +89,7 @@ def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
     }
 
 
-def load(dumped: dict[str, Any]) -> CrownState:
-    """The crown state ``dump`` was made from (settled, with an empty checkpoint cache)."""
+def _load_race(dumped: dict[str, Any]) -> Race:
     facts = {
         model: ((tier, confidence, _time(t), position), is_open)
         for model, ((tier, confidence, t, position), is_open) in dumped["facts"].items()
@@ -111,5 +103,44 @@ def load(dumped: dict[str, Any]) -> CrownState:
     race.eligible = {
         model for model in {*facts, *race.repos} if weights.allowed(race.status(model), race.rule)
     }
-    timeline = [_load_entry(entry) for entry in dumped["timeline"]]
-    return CrownState(timeline=timeline, race=race)
+    return race
+
+
+def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (settles it first).
+
+    With ``tail``, only the newest ``tail`` timeline entries are kept: enough to fold newer
+    entries on (light snapshots), not to replay a backfill reaching behind them.
+    """
+    race = settle(state).race
+    timeline = state.timeline.entries() if tail is None else state.timeline.newest(tail)
+    return {"timeline": [_dump_entry(entry) for entry in timeline], **_dump_race(race)}
+
+
+def dump_light(state: CrownState) -> dict[str, Any]:
+    """What a light snapshot keeps of ``state``: the race, and — from the second newest replay
+    checkpoint on — that checkpoint's race and the timeline after it, so that entries a little
+    older than the newest (a board snapshot appended after a later-dated fact) replay from
+    there instead of needing the whole history (``needs_full``)."""
+    race = settle(state).race
+    base = state.checkpoints[-2] if len(state.checkpoints) >= 2 else None
+    if base is None or base[0] > len(state.timeline):
+        return dump(state, tail=1)
+    replayed, (when, position), base_race = base
+    return {
+        "timeline": [_dump_entry(entry) for entry in state.timeline.entries(replayed)],
+        **_dump_race(race),
+        "base": {"key": [format_time(when), position], **_dump_race(base_race)},
+    }
+
+
+def load(dumped: dict[str, Any]) -> CrownState:
+    """The crown state ``dump`` (or ``dump_light``) was made from (settled; its checkpoint
+    cache empty, or the light snapshot's base)."""
+    timeline = Timeline(_load_entry(entry) for entry in dumped["timeline"])
+    state = CrownState(timeline=timeline, race=_load_race(dumped))
+    base = dumped.get("base")
+    if base is not None:
+        key = (_time(base["key"][0]), base["key"][1])
+        state.checkpoints.append((0, key, _load_race(base)))
+    return state

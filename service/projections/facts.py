@@ -59,4 +59,13 @@ def open_weights_of(data: dict[str, Any]) -> bool | None:
     license_name = data.get("license")
     if not license_name:
         return None
-    return not is_proprietary(str(license_name))
+    found = _OPEN.get(license_name) if isinstance(license_name, str) else None
+    if found is None:
+        found = not is_proprietary(str(license_name))
+        if isinstance(license_name, str) and len(_OPEN) < 4096:
+            _OPEN[license_name] = found  # a handful of licence names: every score row asks
+    return found
+
+
+#: License name -> open weights (``open_weights_of`` runs on every score row, in three folds).
+_OPEN: dict[str, bool] = {}

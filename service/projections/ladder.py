@@ -26,6 +26,8 @@ from service.schema import asof_rungs as table
 from service.store import lock_log
 
 EVERY = 10_000
+#: Rungs built before they are written (each is a light snapshot, tens of kB).
+STORE_EVERY = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,7 @@ def extend(
         states = decode_light(start.state) if start else initial_states()
         after = (start.occurred_until, start.last_position) if start else None
         rungs: list[dict[str, object]] = []
-        since = 0
+        since = stored = 0
         limit = min(every, reader.CHUNK)
         while True:
             chunk = reader.fetch_folds_by_time(conn, after, None, head, limit, FOLDED_TYPES)
@@ -100,11 +102,14 @@ def extend(
             if since >= every:
                 rungs.append(_rung(states, after, head))
                 since = 0
+                if len(rungs) >= STORE_EVERY:  # memory: a few rungs, not the log's worth
+                    stored += _store(engine, rungs)
+                    rungs = []
             if progress is not None:
                 progress(len(chunk))
             if len(chunk) < limit:
                 break
-    return _store(engine, rungs)
+    return stored + _store(engine, rungs)
 
 
 def _rung(states: States, after: tuple[datetime, int], head: int) -> dict[str, object]:

@@ -1,9 +1,10 @@
 """Light snapshots: what the views read, small enough to load within a request.
 
-A light snapshot keeps the catalog and standings whole, the crown's race with only the newest
-timeline entry, and the mentions of the last 30 days before it. Folding newer events on top
-gives exactly the full fold's views; an event older than the crown's newest entry (a backfill
-reaching behind the snapshot) cannot be replayed from it — ``needs_full`` says so, and the
+A light snapshot keeps the catalog and standings whole, the crown's race with the timeline from
+its second newest replay checkpoint on (and that checkpoint's race), and the mentions of the
+last 30 days before it. Folding newer events on top
+gives exactly the full fold's views; an event older than that checkpoint (a backfill reaching
+behind the snapshot's timeline) cannot be replayed from it — ``needs_full`` says so, and the
 caller starts from a full snapshot instead.
 """
 
@@ -27,7 +28,7 @@ def light_dump(states: States, cutoff: datetime) -> dict[str, Any]:
     return {
         "catalog": catalog.dump(states["catalog"]),
         "standings": standings_codec.dump(states["standings"]),
-        "crown": crown_codec.dump(states["crown"], tail=1),
+        "crown": crown_codec.dump_light(states["crown"]),
         "places": places.dump(states["places"], since=cutoff),
     }
 
@@ -41,8 +42,11 @@ def decode_light(blob: bytes) -> States:
 
 
 def needs_full(states: States) -> bool:
-    """True when folding reached behind a light snapshot's crown (its replay needs history)."""
-    return states["crown"].dirty_from is not None
+    """True when folding reached behind a light snapshot's crown: behind the replay checkpoint
+    it keeps (its replay needs history it does not have)."""
+    crown = states["crown"]
+    dirty = crown.dirty_from
+    return dirty is not None and not any(key < dirty for _n, key, _race in crown.checkpoints)
 
 
 def mention_cutoff(recorded_at: datetime, occurred_max: datetime | None) -> datetime:

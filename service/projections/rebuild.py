@@ -39,10 +39,12 @@ def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> S
         chunk = reader.fetch_folds(conn, after, head, types=FOLDED_TYPES)
         if not chunk:
             break
-        fold_all(chunk, states)
-        after = chunk[-1].position
+        fold_all(chunk, states, settle=False)  # settled once, at the end
+        before, after = after, chunk[-1].position
         if progress is not None:
-            progress(len(chunk))
+            progress(after - before)  # positions, so the bar ends at the head
+    if progress is not None and head > after:
+        progress(head - after)
     crown.settle(states["crown"])
     return states
 
@@ -72,20 +74,28 @@ def rebuild(
         snapshots.clear(conn)
         ladder.clear(conn)
         conn.execute(checkpoints.delete().where(checkpoints.c.name == NAME))
-        states, after, newest = initial_states(), 0, None
+        states, after, newest, unsettled = initial_states(), 0, None, 0
         while after < head:
             # Chunks end on snapshot boundaries, so each snapshot is taken exactly there.
             chunk = reader.fetch_folds(conn, after, head, limit=step, types=FOLDED_TYPES)
             if not chunk:
                 break
-            fold_all(chunk, states)
+            fold_all(chunk, states, settle=False)
+            unsettled += len(chunk)
             latest = max(event.occurred_at for event in chunk)
             newest = latest if newest is None or latest > newest else newest
             before, after = after, chunk[-1].position
-            snapshots.take(
-                conn, states, after, before, chunk[-1].recorded_at, newest, light_every,
-                full_every,
-            )  # fmt: skip
+            # A snapshot needs a settled crown; after a backfill that replay can span the
+            # whole timeline, so the snapshots wait until the events folded since pay for it
+            # (settling every chunk of a long backfill made the rebuild quadratic).
+            due = snapshots.due(after, before, light_every, full_every)
+            if due and crown.replay_cost(states["crown"]) <= unsettled:
+                crown.settle(states["crown"])
+                unsettled = 0
+                snapshots.take(
+                    conn, states, after, before, chunk[-1].recorded_at, newest, light_every,
+                    full_every,
+                )  # fmt: skip
             if progress is not None:
                 progress(after - before)  # positions, so the bar ends at the head
         crown.settle(states["crown"])

@@ -16,18 +16,24 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from service.projections.digest import States, dump_all, initial_states, load_all
+from service import reader
+from service.projections import catalog, crown, crown_codec, places, standings_codec
+from service.projections.digest import States, initial_states, load_all
 from service.projections.light import decode_light, encode_light, mention_cutoff
 from service.schema import projection_snapshots as table
 
 LIGHT_EVERY = 10_000
 FULL_EVERY = 100_000
+#: Marks a full snapshot whose crown timeline and mention times are to be read from the log.
+HISTORY = "history_in_log"
+_HISTORY_TYPES = frozenset({*crown.HANDLERS, *places.HANDLERS})
+_NEVER = (datetime.min.replace(tzinfo=UTC), 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +47,57 @@ class Loaded:
 
 
 def encode_full(states: States) -> bytes:
-    return zlib.compress(orjson.dumps(dump_all(states), option=orjson.OPT_SORT_KEYS), 1)
+    """Every state but the two that grow with the log — the crown's timeline and the mention
+    times — which ``load_full`` reads back from the log: a snapshot costs what the
+    projections weigh, not what the log does (taking whole dumps every N events made appends
+    and rebuilds quadratic)."""
+    dumped = {
+        "catalog": catalog.dump(states["catalog"]),
+        "standings": standings_codec.dump(states["standings"]),
+        "crown": {**crown_codec.dump(states["crown"], tail=0), HISTORY: True},
+        "places": {"mentions": {}, HISTORY: True},
+    }
+    return zlib.compress(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS), 1)
 
 
 def decode_full(blob: bytes) -> States:
-    return load_all(orjson.loads(zlib.decompress(blob)))
+    """The states of a full snapshot; ``needs_history`` says if the log must fill them in."""
+    dumped = orjson.loads(zlib.decompress(blob))
+    states = load_all(dumped)
+    if dumped["crown"].get(HISTORY):
+        states[HISTORY] = True
+    return states
+
+
+def restore_history(conn: Connection, states: States, position: int) -> States:
+    """Fill in the crown timeline and the mention times of ``states`` (a full snapshot at
+    ``position``) from the log's events up to ``position``."""
+    if not states.pop(HISTORY, False):
+        return states
+    scratch = crown.initial()
+    scratch.dirty_from = _NEVER  # collect entries only: the snapshot holds the settled race
+    mentions = states["places"]
+    handlers = {**crown.HANDLERS}
+    after = 0
+    while after < position:
+        chunk = reader.fetch_folds(conn, after, position, types=_HISTORY_TYPES)
+        if not chunk:
+            break
+        for event in chunk:
+            handler = handlers.get(event.type)
+            if handler is not None:
+                handler(scratch, event)
+            else:
+                places.apply(mentions, event)
+        after = chunk[-1].position
+    scratch.timeline.merge(scratch.pending)
+    states["crown"].timeline = scratch.timeline
+    return states
+
+
+def due(position: int, before: int, light_every: int, full_every: int) -> bool:
+    """True if moving the log from ``before`` to ``position`` makes a snapshot due."""
+    return any(every and position // every > before // every for every in (light_every, full_every))
 
 
 def take(
@@ -105,7 +157,9 @@ def _load(
 def load_full(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
     """The newest full snapshot at or before ``at_most`` (and, for as_of reads, holding no
     event after ``occurred_by``); empty states at 0 if none."""
-    return _load(conn, "full", decode_full, at_most, occurred_by)
+    loaded = _load(conn, "full", decode_full, at_most, occurred_by)
+    restore_history(conn, loaded.states, loaded.position)
+    return loaded
 
 
 def load_light(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:

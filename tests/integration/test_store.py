@@ -106,3 +106,21 @@ def test_item_index_projection_catches_up_in_the_same_transaction(
         ).scalar()
     assert [tuple(r) for r in rows] == [("item-1", 1), ("item-2", 2)]
     assert checkpoint == 2
+
+
+def test_two_stores_interleaving_keep_stream_versions_contiguous(store: EventStore) -> None:
+    """Each store remembers stream versions at the head it wrote; when another store (or a
+    rolled-back transaction) moved the head, it asks the log again, so versions never repeat."""
+    other = EventStore(store.engine)
+    store.append([mention("glm-4.5", 1)])
+    store.append([mention("glm-4.5", 2)])  # from the cache
+    other.append([mention("glm-4.5", 3), item(1)])
+    store.append([mention("glm-4.5", 4)])  # the head moved: asked again
+    with pytest.raises(RuntimeError), store.engine.connect() as conn, conn.begin():
+        store.append_in(conn, [mention("glm-4.5", 5)])
+        raise RuntimeError("roll back")
+    store.append([mention("glm-4.5", 6)])
+    other.append([mention("glm-4.5", 7)])
+    versions = [e.version for e in store.read() if e.stream == "model:glm-4.5"]
+    assert versions == [1, 2, 3, 4, 5, 6]
+    assert verify(list(store.read())) == 7

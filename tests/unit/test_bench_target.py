@@ -6,7 +6,7 @@ import re
 
 from tests.conftest import ROOT
 
-HELPERS = {"__init__", "common", "eventsourcing_ref"}
+HELPERS = {"__init__", "common", "eventsourcing_ref", "scalelog"}
 
 
 def test_make_bench_lists_every_benchmark() -> None:

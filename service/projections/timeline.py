@@ -1,0 +1,125 @@
+"""The crown's timeline in packed blocks: memory follows the log only by a few bytes an entry.
+
+The crown fold keeps every crown-relevant entry sorted by ``(occurred_at, position)`` so that a
+backfill can be replayed (``service.projections.crown``). As plain tuples an entry costs about
+250 bytes (the tuple, its floats, its own copies of the board, model and method strings), so a
+log of ten million events would hold gigabytes. Here every full block of ``BLOCK`` entries is
+pickled and compressed (about 20 bytes an entry) and only the newest, unfilled block stays as
+tuples. Blocks are immutable ``bytes``, so a copy shares them.
+
+Reading old entries (a replay after a backfill, a dump) unpacks blocks one at a time; a
+backfill merges its entries into the blocks from the first one it reaches, which costs what
+the replay that follows costs anyway.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from heapq import merge
+from operator import itemgetter
+from typing import Any
+
+Entry = tuple[Any, ...]
+#: Entries per packed block (the crown's replay checkpoints fall on multiples of it).
+BLOCK = 4096
+_key = itemgetter(0, 1)
+
+
+def _pack(entries: list[Entry]) -> bytes:
+    return zlib.compress(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(blob: bytes) -> list[Entry]:
+    entries: list[Entry] = pickle.loads(zlib.decompress(blob))  # our own bytes, never input
+    return entries
+
+
+class Timeline:
+    """A sorted sequence of entries: packed full blocks of ``block`` entries, then the rest."""
+
+    __slots__ = ("_blocks", "_ends", "_tail", "block")
+
+    def __init__(self, entries: Iterable[Entry] = (), block: int = BLOCK) -> None:
+        self.block = block
+        self._blocks: list[bytes] = []
+        #: ``(occurred_at, position)`` of each block's newest entry.
+        self._ends: list[tuple[Any, int]] = []
+        self._tail: list[Entry] = []
+        for entry in entries:
+            self.append(entry)
+
+    def __len__(self) -> int:
+        return len(self._blocks) * self.block + len(self._tail)
+
+    def __bool__(self) -> bool:
+        return bool(self._tail) or bool(self._blocks)
+
+    def last_key(self) -> tuple[Any, int]:
+        """``(occurred_at, position)`` of the newest entry (the timeline must not be empty)."""
+        if self._tail:
+            last = self._tail[-1]
+            return (last[0], last[1])
+        return self._ends[-1]
+
+    def append(self, entry: Entry) -> None:
+        """Add ``entry`` at the end (the caller keeps the order)."""
+        tail = self._tail
+        tail.append(entry)
+        if len(tail) >= self.block:
+            self._blocks.append(_pack(tail))
+            self._ends.append(_key(entry))
+            self._tail = []
+
+    def entries(self, start: int = 0) -> Iterator[Entry]:
+        """The entries from index ``start`` on, oldest first."""
+        size = self.block
+        first = start // size
+        for number in range(first, len(self._blocks)):
+            block = _unpack(self._blocks[number])
+            yield from block[start - number * size :] if number == first else block
+        tail_start = max(0, start - len(self._blocks) * self.block)
+        yield from self._tail[tail_start:]
+
+    def newest(self, count: int) -> list[Entry]:
+        """The newest ``count`` entries, oldest first."""
+        if count <= 0:
+            return []
+        return list(self.entries(max(0, len(self) - count)))
+
+    def merge(self, entries: list[Entry]) -> None:
+        """Merge ``entries`` (any order, none equal to one held) into their places.
+
+        Streams: the blocks from the first one an entry reaches are unpacked one at a time
+        and repacked as the merge goes, so memory stays a block plus ``entries``."""
+        if not entries:
+            return
+        ordered = sorted(entries, key=_key)
+        # The first block holding an entry after the earliest one: repack from there on.
+        first = bisect_right(self._ends, _key(ordered[0]))
+        old = Timeline(block=self.block)
+        old._blocks, old._ends, old._tail = self._blocks[first:], self._ends[first:], self._tail
+        del self._blocks[first:]
+        del self._ends[first:]
+        self._tail = []
+        for entry in merge(old.entries(), ordered, key=_key):
+            self.append(entry)
+
+    def copy(self) -> Timeline:
+        """An independent copy (the packed blocks are immutable and shared)."""
+        other = Timeline(block=self.block)
+        other._blocks = list(self._blocks)
+        other._ends = list(self._ends)
+        other._tail = list(self._tail)
+        return other
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timeline):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            a == b for a, b in zip(self.entries(), other.entries(), strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]

@@ -56,7 +56,7 @@ def time_value(conn: Connection) -> Callable[[str, datetime], Any]:
     if conn.dialect.name == "sqlite":
         # Space-separated, so SQLAlchemy's SQLite DateTime reads it too; the explicit offset
         # lets the log reader parse it straight into an aware datetime (ten times cheaper).
-        return lambda text, _moment: f"{text[:10]} {text[11:]}"
+        return lambda text, _moment: text.replace("T", " ", 1)
     return lambda _text, moment: to_utc(moment)
 
 
@@ -83,7 +83,13 @@ def stored_time(value: Any) -> datetime:
 
 
 def _survey_rows(conn: Connection, params: tuple[Any, Any], lock_key: int | None) -> list[Any]:
-    if conn.dialect.name != "postgresql" or lock_key is None:
+    if conn.dialect.name == "sqlite":
+        # The DBAPI cursor of the transaction SQLAlchemy began (BEGIN IMMEDIATE already ran):
+        # SQLAlchemy's per-statement bookkeeping costs more than the query.
+        return conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            _SURVEY["sqlite"], params
+        ).fetchall()
+    if lock_key is None:
         return list(conn.exec_driver_sql(_SURVEY[conn.dialect.name], params))
     # One round trip: the lock and the survey are pipelined. The server still runs them in
     # order, so the survey's snapshot is taken after the lock is held (nothing is missed).
@@ -137,7 +143,9 @@ def insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_INSERT, rows)
+        # One executemany on the DBAPI connection, inside the transaction SQLAlchemy began;
+        # sqlite3 keeps the statement prepared in its cache.
+        conn.connection.driver_connection.executemany(_INSERT, rows)  # type: ignore[union-attr]
         return
     # COPY streams the batch in one round trip (psycopg's C copy path).
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

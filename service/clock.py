@@ -36,9 +36,12 @@ def format_time(moment: datetime) -> str:
 
     Fixed width, so the text sorts in time order and hashes the same on every database.
     """
-    if moment.tzinfo is UTC:  # the common case: skip the conversion's copy
-        return moment.isoformat(timespec="microseconds")
-    return to_utc(moment).isoformat(timespec="microseconds")
+    if moment.tzinfo is not UTC:  # the common case (UTC already) skips the conversion's copy
+        moment = to_utc(moment)
+    # ``isoformat()`` without ``timespec`` is a fifth cheaper; it only drops a zero fraction.
+    if moment.microsecond:
+        return moment.isoformat()
+    return moment.isoformat()[:19] + ".000000+00:00"
 
 
 def parse_time(text: str) -> datetime:

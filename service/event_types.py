@@ -11,10 +11,12 @@ was read from) and ``confidence`` (0..1).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from service.errors import SchemaError
+from service.events import NewEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +113,19 @@ EVENT_TYPES: dict[str, EventType] = {
 _VALID: set[tuple[str, int, tuple[str, ...]]] = set()
 
 
+def check_payloads(events: Iterable[NewEvent]) -> None:
+    """``check_payload`` of every event, known-good shapes decided in this loop alone."""
+    valid = _VALID
+    for event in events:
+        data, schema = event.data, event.schema
+        known = type(data) is dict and type(schema) is int
+        if not known or (event.type, schema, tuple(data)) not in valid:
+            check_payload(event.type, schema, data)
+
+
 def check_payload(type_name: str, schema: int, data: dict[str, Any]) -> None:
     """Raise ``SchemaError`` unless ``data`` has the current shape of ``type_name``."""
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or type(schema) is not int:
         _check(type_name, schema, data)
         return
     shape = (type_name, schema, tuple(data))
@@ -128,7 +140,7 @@ def _check(type_name: str, schema: int, data: dict[str, Any]) -> None:
     event_type = EVENT_TYPES.get(type_name)
     if event_type is None:
         raise SchemaError(f"unknown event type {type_name!r}")
-    if schema != event_type.schema:
+    if type(schema) is not int or schema != event_type.schema:
         raise SchemaError(f"{type_name} is written at schema {event_type.schema}, not {schema}")
     missing = [name for name in event_type.required if name not in data]
     unknown = sorted(set(data) - set(event_type.required) - set(event_type.optional))

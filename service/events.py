@@ -89,19 +89,6 @@ class StoredEvent:
     hash: str
 
 
-_SETTERS = tuple(StoredEvent.__dict__[name].__set__ for name in FIELDS)
-
-
-def stored_event(*values: Any) -> StoredEvent:
-    """``StoredEvent(*values)`` at a third of the cost (the append hot path builds one per
-    event): a frozen dataclass's ``__init__`` goes through ``object.__setattr__`` per field,
-    this sets the slots directly."""
-    event: StoredEvent = object.__new__(StoredEvent)
-    for setter, value in zip(_SETTERS, values, strict=True):
-        setter(event, value)
-    return event
-
-
 @dataclass(frozen=True, slots=True)
 class AppendResult:
     """What one ``append`` did: the events it stored and the idempotency keys it skipped."""

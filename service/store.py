@@ -20,7 +20,7 @@ from service.appendchain import StreamVersions, chain_batch
 from service.clock import Clock, to_utc, utcnow
 from service.db import WRITE
 from service.errors import ConcurrencyError
-from service.event_types import check_payload
+from service.event_types import check_payloads
 from service.events import AppendResult, NewEvent, StoredEvent
 
 #: Key of the PostgreSQL advisory lock that serializes appends ("crownlog" in ASCII, truncated).
@@ -72,35 +72,23 @@ class EventStore:
         expected_versions: Mapping[str, int] | None = None,
     ) -> AppendResult:
         """``append`` inside a transaction the caller owns (so it can write its own rows too)."""
-        for event in events:
-            check_payload(event.type, event.schema, event.data)
+        check_payloads(events)
         # PostgreSQL: the log's advisory lock travels with the survey; SQLite: the connection
         # began with BEGIN IMMEDIATE (service.db.WRITE) and holds the write lock already.
         # Streams whose version this store knows at the head it last wrote are not asked.
-        streams = {event.stream for event in events} | set(expected_versions or {})
+        streams = {event.stream for event in events}
+        if expected_versions:
+            streams.update(expected_versions)
+        keys = [event.key for event in events if event.key is not None]
         asked = self._versions.unknown(streams)
-        found = appendsql.survey(
-            conn,
-            (event.key for event in events if event.key is not None),
-            asked,
-            lock_key=APPEND_LOCK_KEY,
-        )
+        found = appendsql.survey(conn, keys, asked, lock_key=APPEND_LOCK_KEY)
         versions = self._versions.complete(found, streams - asked)
         if versions is None:  # someone else appended since: ask for the rest too
             rest = appendsql.survey(conn, (), streams - asked).versions
             versions = {**found.versions, **rest}
-        skipped, fresh = _split_known(events, found.known_keys)
-        given = {event.stream for event in events}
-        fresh_streams = {event.stream for event in fresh}
-        for stream, expected in (expected_versions or {}).items():
-            # A stream whose events were all skipped as known is an idempotent retry: no check.
-            if stream in given and stream not in fresh_streams:
-                continue
-            if versions.get(stream, 0) != expected:
-                raise ConcurrencyError(
-                    f"stream {stream!r} is at version {versions.get(stream, 0)}, "
-                    f"expected {expected}: reload it and decide again"
-                )
+        skipped, fresh = _split_known(events, keys, found.known_keys)
+        if expected_versions:
+            _check_expected(events, fresh, versions, expected_versions)
         if not fresh:
             return AppendResult([], skipped)
         stored, rows = self._chain(
@@ -178,8 +166,33 @@ def lock_log(conn: Connection) -> None:
     # SQLite: the connection began with BEGIN IMMEDIATE (service.db.WRITE) and holds the lock.
 
 
-def _split_known(events: Sequence[NewEvent], known: set[str]) -> tuple[list[str], list[NewEvent]]:
-    """Split ``events`` into the keys to skip (known, or repeated in the batch) and the rest."""
+def _check_expected(
+    events: Sequence[NewEvent],
+    fresh: Sequence[NewEvent],
+    versions: Mapping[str, int],
+    expected_versions: Mapping[str, int],
+) -> None:
+    """Raise ``ConcurrencyError`` unless every stream stands at the version its writer saw."""
+    given = {event.stream for event in events}
+    fresh_streams = {event.stream for event in fresh}
+    for stream, expected in expected_versions.items():
+        # A stream whose events were all skipped as known is an idempotent retry: no check.
+        if stream in given and stream not in fresh_streams:
+            continue
+        if versions.get(stream, 0) != expected:
+            raise ConcurrencyError(
+                f"stream {stream!r} is at version {versions.get(stream, 0)}, "
+                f"expected {expected}: reload it and decide again"
+            )
+
+
+def _split_known(
+    events: Sequence[NewEvent], keys: list[str], known: set[str]
+) -> tuple[list[str], Sequence[NewEvent]]:
+    """Split ``events`` into the keys to skip (known, or repeated in the batch) and the rest
+    (``keys``: the batch's keys, in order)."""
+    if not known and len(set(keys)) == len(keys):  # the common case: nothing to skip
+        return [], events
     seen = set(known)
     skipped: list[str] = []
     fresh: list[NewEvent] = []

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
+import sqlalchemy as sa
 
+from service.appendchain import chain_batch
 from service.chain import canonical_json, envelope_bytes, envelope_dict, event_hash, verify
-from service.events import GENESIS_HASH, Provenance, StoredEvent
+from service.clock import format_time
+from service.events import GENESIS_HASH, NewEvent, Provenance, StoredEvent
 from tests.tampering import rechain
 
 CANONICAL = (
@@ -99,3 +102,53 @@ def test_re_hashing_an_edited_earlier_event_changes_the_head() -> None:
     assert verify(edited) == 3  # a consistent forgery …
     assert edited[2].hash != events[2].hash  # … with another head
     assert [e.data for e in edited[1:]] == [e.data for e in events[1:]]
+
+
+def _new(event: StoredEvent) -> NewEvent:
+    return NewEvent(event.stream, event.type, event.data, event.occurred_at, event.source,
+                    event.key, event.schema)  # fmt: skip
+
+
+def test_the_append_batch_gives_the_known_hash() -> None:
+    """The store's batch loop (``chain_batch``) hashes the fixed envelope to the literal, and
+    its stored event is the envelope itself."""
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        stored, rows = chain_batch(conn, [_new(ENVELOPE)], 0, GENESIS_HASH, {},
+                                   ENVELOPE.recorded_at)  # fmt: skip
+    assert stored == [ENVELOPE]
+    assert rows[0][-1] == KNOWN_HASH
+
+
+def test_the_append_batch_agrees_with_the_verifier() -> None:
+    """Across sources shared, equal or absent, keys absent, times in other offsets or on the
+    second, unicode and escapes: every hash the batch gives is the verifier's."""
+    paris = timezone(timedelta(hours=2))
+    shared = Provenance("news", "item-1", 'https://e.org/"q"\\é')
+    events = [
+        NewEvent(
+            stream=f"model:m{n % 3}ü",
+            type="ModelMentioned",
+            data={"snippet": f'é😀"\\\n{n}', "model": f"m{n % 3}", "confidence": n / 7},
+            occurred_at=datetime(2025, 7, 28, 12, n % 2, tzinfo=paris if n % 3 else UTC)
+            + timedelta(microseconds=n % 4),
+            source=(None, shared, Provenance("news", "item-1", 'https://e.org/"q"\\é'))[n % 3],
+            key=None if n % 4 == 0 else f"mention|{n}|\u2028",
+        )
+        for n in range(40)
+    ]
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        first, _rows = chain_batch(conn, events[:25], 0, GENESIS_HASH, {}, ENVELOPE.recorded_at)
+        rest, _rows = chain_batch(conn, events[25:], 25, first[-1].hash, {},
+                                  ENVELOPE.recorded_at)  # fmt: skip
+    assert verify(first + rest) == 40
+    assert [e.hash for e in first + rest] == [event_hash(e) for e in first + rest]
+    assert all(e.data == orjson.loads(orjson.dumps(e.data)) for e in first + rest)
+
+
+def test_a_time_on_the_second_keeps_its_fixed_width() -> None:
+    """``format_time`` writes the zero fraction out, whatever the offset given."""
+    assert format_time(datetime(2025, 7, 28, 12, tzinfo=UTC)) == "2025-07-28T12:00:00.000000+00:00"
+    late = datetime(2025, 7, 28, 14, 0, 0, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert format_time(late) == "2025-07-28T12:00:00.000005+00:00"

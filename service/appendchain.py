@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -50,9 +50,9 @@ def chain_batch(
     recorded_text = format_time(recorded_at)
     time_value = appendsql.time_value(conn)
     recorded_value = time_value(recorded_text, recorded_at)
-    # By identity: the batch holds every source alive, so an id names one object throughout,
-    # and a frozen dataclass's hash and equality cost more than the serialization they save.
-    sources: dict[int, tuple[bytes, str]] = {}
+    # Keyed by the fields themselves: a frozen dataclass's own hash and equality (Python
+    # code) cost more than the serialization they would save.
+    sources: dict[tuple[str | None, ...], tuple[bytes, str]] = {}
     sha256, dumps, loads, sort, new = (
         hashlib.sha256, orjson.dumps, orjson.loads, orjson.OPT_SORT_KEYS, object.__new__,
     )  # fmt: skip
@@ -86,15 +86,19 @@ def chain_batch(
             if source is None:
                 source_json, source_text = b"null", None
             else:
-                found = sources.get(id(source))
+                fields = (source.source_id, source.item_id, source.url, source.sha256)
+                found = sources.get(fields)
                 if found is None:
                     blob = dumps(source.to_dict(), option=sort)
-                    found = sources[id(source)] = (blob, blob.decode())
+                    found = sources[fields] = (blob, blob.decode())
                 source_json, source_text = found
         occurred_at = event.occurred_at
         if occurred_at is not last_when:
             last_when = occurred_at
-            text = format_time(occurred_at)
+            if occurred_at.tzinfo is UTC and occurred_at.microsecond:  # format_time's fast path
+                text = occurred_at.isoformat()
+            else:
+                text = format_time(occurred_at)
             when_json, when_value = dumps(text), time_value(text, occurred_at)
         digest = sha256(
             template

@@ -106,9 +106,7 @@ def _bound_by_permissions(*args: str, url: str, cwd: Path) -> subprocess.Complet
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip(
-                reason="running as root without util-linux setpriv: root ignores permissions"
-            )
+            pytest.skip("running as root without util-linux setpriv: root ignores permissions")
         prefix = [setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}", "--"]
     return subprocess.run(
         [*prefix, CROWNLOG, *args], cwd=cwd, env=environment, capture_output=True, text=True,

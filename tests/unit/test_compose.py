@@ -126,8 +126,8 @@ def test_the_compose_cli_accepts_the_file() -> None:
     command = _compose_cli()
     if command is None:
         pytest.skip(
-            reason="no compose CLI here (docker compose / docker-compose): CI validates the "
-            "file with it where it is installed; the parse tests above still run"
+            "no compose CLI here (neither `docker compose` nor `docker-compose`): install one to "
+            "validate the file with it; the parse tests above still run"
         )
     result = subprocess.run(
         [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from jobs.catalog import load_catalog
 from jobs.extract.clean import clean
 from jobs.extract.facts import extract
-from jobs.extract.names import NameResolver
 from jobs.extract.noise import chinese_numeral
-
-CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.toml"
-B = 10**9
-
-
-@cache
-def resolver() -> NameResolver:
-    return NameResolver.from_catalog(load_catalog(CATALOG))
-
-
-def facts_of(text: str) -> set[tuple[str, str, object]]:
-    return {(f.model, f.field, f.value) for f in extract(text, resolver()) if f.field != "mention"}
-
+from tests.extracting import B, facts_of, resolver
 
 NOISE = [
     # (form, text, expected facts)

@@ -3,30 +3,9 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from jobs.catalog import load_catalog
-from jobs.extract.facts import extract
-from jobs.extract.names import NameResolver
-
-CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.toml"
-B = 10**9
-
-
-@cache
-def resolver() -> NameResolver:
-    return NameResolver.from_catalog(load_catalog(CATALOG))
-
-
-def facts_of(text: str, topic: str | None = None) -> set[tuple[str, str, object]]:
-    return {
-        (f.model, f.field, f.value)
-        for f in extract(text, resolver(), topic)
-        if f.field != "mention"
-    }
+from tests.extracting import B, facts_of, resolver
 
 
 def test_a_short_name_after_its_family_names_the_model() -> None:

@@ -3,30 +3,9 @@ attributed to the row's (column's) model; Markdown and HTML alike."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-from jobs.catalog import load_catalog
-from jobs.extract.facts import extract
-from jobs.extract.names import NameResolver
 from jobs.extract.tables import find_tables
 from jobs.sources.text import html_to_text
-
-CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.toml"
-B = 10**9
-
-
-@cache
-def resolver() -> NameResolver:
-    return NameResolver.from_catalog(load_catalog(CATALOG))
-
-
-def facts_of(text: str, topic: str | None = None) -> set[tuple[str, str, object]]:
-    return {
-        (f.model, f.field, f.value)
-        for f in extract(text, resolver(), topic)
-        if f.field != "mention"
-    }
+from tests.extracting import B, facts_of
 
 
 def test_markdown_rows_give_each_row_its_figures() -> None:

@@ -11,27 +11,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from service.anchor import expectation_problem
-from service.chain import canonical_json, verify
+from service.auditchain import CONCURRENT_FROM, ChainChild, shareable_url
+from service.chain import canonical_json
+from service.chainwalk import ChainFindings, walk
 from service.checkpoints import read_checkpoint
-from service.errors import IntegrityError
-from service.events import StoredEvent
-from service.logcheck import LogCheck
 from service.projections.persist import NAME, read_rows
-from service.projections.rebuild import rebuild_in_memory
+from service.projections.rebuild import Rebuilt, rebuild_in_memory
 from service.projections.rows import Rows, materialize
 from service.schema import events
 from service.store import EventStore
 
 Progress = Callable[[int], None]
-#: Problems of one kind listed at most (a log broken everywhere says so in a screenful).
-MAX_PROBLEMS = 20
 
 
 @dataclass
@@ -44,6 +41,8 @@ class AuditReport:
     digests: dict[str, dict[str, str]] = field(default_factory=dict)
     rows_checked: int = 0
     facts_traced: int = 0
+    #: False when the chain walk itself failed (its process died): nothing about the log holds.
+    chain_checked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -58,56 +57,23 @@ class AuditReport:
             "digests": self.digests,
             "rows_checked": self.rows_checked,
             "facts_traced": self.facts_traced,
+            "chain_checked": self.chain_checked,
         }
 
 
-def verify_chain(
-    store: EventStore, on_event: Callable[[StoredEvent], None] | None = None
-) -> AuditReport:
+def verify_chain(store: EventStore, on_count: Callable[[int], None] | None = None) -> AuditReport:
     """Walk the whole log: positions gapless from 1, every hash recomputes and links, and
-    every event means something (``LogCheck``; idempotency keys are checked in SQL)."""
-    report = AuditReport()
-    check = LogCheck()
-    meaning: list[str] = []
-
-    def counted() -> Iterator[StoredEvent]:
-        for event in store.read():
-            report.events += 1
-            if on_event is not None:
-                on_event(event)
-            problem = check.check(event)
-            if problem and len(meaning) < MAX_PROBLEMS:
-                meaning.append(problem)
-            yield event
-
-    try:
-        verify(counted())
-    except IntegrityError as exc:
-        # Everything before the first bad position was verified.
-        report.events = (exc.position or 1) - 1
-        report.problems.append(str(exc))
-        report.first_bad_position = exc.position
-        return report
-    report.problems += meaning + _duplicate_keys(store)
-    return report
+    every event means something (``LogCheck``; idempotency keys are checked in SQL);
+    ``on_count`` hears the number of events verified so far, now and then."""
+    return _report(walk(store.engine, on_count))
 
 
-def _duplicate_keys(store: EventStore) -> list[str]:
-    """Idempotency keys held by more than one event (the unique index forbids them, unless
-    someone dropped it), as problem lines."""
-    query = (
-        sa.select(events.c.key, sa.func.min(events.c.position), sa.func.max(events.c.position))
-        .where(events.c.key.is_not(None))
-        .group_by(events.c.key)
-        .having(sa.func.count() > 1)
-        .order_by(sa.func.min(events.c.position))
-        .limit(MAX_PROBLEMS)
+def _report(findings: ChainFindings) -> AuditReport:
+    return AuditReport(
+        events=findings.events,
+        problems=list(findings.problems),
+        first_bad_position=findings.first_bad_position,
     )
-    with store.engine.connect() as conn:
-        return [
-            f"position {last}: idempotency key {key!r} is already used by position {first}"
-            for key, first, last in conn.execute(query)
-        ]
 
 
 def rows_digest(rows: Rows, projection: str) -> str:
@@ -120,24 +86,99 @@ def audit(
     store: EventStore,
     progress: Progress | None = None,
     expect: Sequence[tuple[int, str]] = (),
+    concurrent: bool | None = None,
 ) -> AuditReport:
     """Chain, projections against a replay, and provenance of every catalog fact; ``expect``
     lists anchored heads ``(position, hash)`` the log must still hold (``service.anchor``).
-    ``progress`` hears of every position twice: once verified, once replayed."""
-    report = verify_chain(store, _every(progress, 10_000) if progress else None)
-    if progress is not None:
-        progress(report.events % 10_000)
+    ``progress`` hears of every position twice: once verified, once replayed.
+
+    The chain is walked in a child process while this one replays (``service.auditchain``)
+    when the database can be opened twice and the log is long enough to pay for the child;
+    ``concurrent`` forces either way (False: in turn; True: a child even for a short log)."""
+    url = shareable_url(store.engine) if concurrent is not False else None
+    if url is not None and (concurrent or store.head()[0] >= CONCURRENT_FROM):
+        report, replayed = _side_by_side(store, url, progress)
+    else:
+        report, replayed = _in_turn(store, progress)
     for position, digest in expect:
         problem = expectation_problem(store.engine, position, digest)
         if problem:
             report.problems.append(problem)
-    if report.first_bad_position is not None:
-        return report  # a replay of a broken chain proves nothing
-    try:
-        rebuilt = rebuild_in_memory(store.engine, progress)
-    except Exception as exc:  # an event no fold can read: the problems above name it
-        report.problems.append(f"the replay stopped: {type(exc).__name__}: {exc}")
+    if report.first_bad_position is not None or not report.chain_checked:
+        return report  # a replay of a broken (or unchecked) chain proves nothing
+    if isinstance(replayed, Exception):  # an event no fold can read: the problems above name it
+        report.problems.append(f"the replay stopped: {type(replayed).__name__}: {replayed}")
         return report
+    _compare(store, replayed, report)
+    return report
+
+
+Replayed = Rebuilt | Exception | None
+
+
+def _in_turn(store: EventStore, progress: Progress | None) -> tuple[AuditReport, Replayed]:
+    """The chain walked, then (if it holds) the log replayed, in this process."""
+    told = 0
+
+    def counted(events: int) -> None:
+        nonlocal told
+        if progress is not None:
+            progress(events - told)
+        told = events
+
+    report = verify_chain(store, counted)
+    if report.first_bad_position is not None:
+        return report, None
+    return report, _replay(store, progress)
+
+
+def _side_by_side(
+    store: EventStore, url: str, progress: Progress | None
+) -> tuple[AuditReport, Replayed]:
+    """The chain walked in a child while this process replays; a replay stops early once the
+    child has found the chain broken (its result would be thrown away)."""
+    with ChainChild(url) as child:
+
+        def replaying(positions: int) -> None:
+            if progress is not None:
+                progress(positions + child.progressed())
+            answer = child.outcome()
+            if answer is not None and answer.findings and answer.findings.first_bad_position:
+                raise _ChainBroken
+
+        try:
+            replayed: Replayed = _replay(store, replaying)
+        except _ChainBroken:
+            replayed = None
+        while (answer := child.outcome(wait=0.5)) is None:
+            if progress is not None:
+                progress(child.progressed())
+        if progress is not None:
+            progress(child.progressed())
+    if answer.findings is None:
+        report = AuditReport(chain_checked=False)
+        report.problems.append(f"{answer.failure}: the log is NOT verified")
+        return report, replayed
+    return _report(answer.findings), replayed
+
+
+class _ChainBroken(Exception):
+    """Raised into a replay to stop it: the chain is broken, the replay's result moot."""
+
+
+def _replay(store: EventStore, progress: Progress | None) -> Rebuilt | Exception:
+    try:
+        return rebuild_in_memory(store.engine, progress)
+    except _ChainBroken:
+        raise
+    except Exception as exc:  # reported as a problem of the audit
+        return exc
+
+
+def _compare(store: EventStore, rebuilt: Rebuilt | None, report: AuditReport) -> None:
+    """Stored projection rows against the replay's, digests of both, and facts traced."""
+    if rebuilt is None:
+        return
     expected = materialize(rebuilt.states)
     with store.engine.connect() as conn:
         stored = read_rows(conn)
@@ -163,22 +204,6 @@ def audit(
             "replayed": rows_digest(expected, projection),
         }
     _trace_facts(store, expected, report)
-    return report
-
-
-def _every(progress: Progress, step: int) -> Callable[[StoredEvent], None]:
-    """A per-event callback reporting to ``progress`` every ``step`` events (a bar redrawn
-    per event would cost more than checking the event)."""
-    seen = 0
-
-    def on_event(event: StoredEvent) -> None:
-        nonlocal seen
-        seen += 1
-        if seen == step:
-            progress(seen)
-            seen = 0
-
-    return on_event
 
 
 def _trace_facts(store: EventStore, rows: Rows, report: AuditReport) -> None:

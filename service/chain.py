@@ -132,31 +132,44 @@ def event_hash(event: StoredEvent) -> str:
     ).hexdigest()
 
 
+def missing(expected: int, found: int) -> IntegrityError:
+    """The error of a gap: ``expected`` was due, ``found`` came next."""
+    return IntegrityError(f"position {expected} is missing (found {found} next)", expected)
+
+
+def unlinked(position: int) -> IntegrityError:
+    """The error of an event whose ``prev_hash`` is not the hash of the event before it."""
+    return IntegrityError(
+        f"position {position}: prev_hash does not match the hash of the event "
+        "before it (an event was removed, reordered or altered)",
+        position,
+    )
+
+
+def altered(position: int) -> IntegrityError:
+    """The error of an event whose content no longer recomputes to its ``hash``."""
+    return IntegrityError(
+        f"position {position}: content does not match its hash "
+        "(the event was altered after it was written)",
+        position,
+    )
+
+
 def verify(events: Iterable[StoredEvent], prev_hash: str = GENESIS_HASH, after: int = 0) -> int:
     """Check positions run on from ``after`` without a gap and every hash links and recomputes.
 
     Returns the number of events checked; raises ``IntegrityError`` naming the first bad position.
+    (The audit walks stored rows with ``service.chainwalk``, which raises the same errors.)
     """
     expected_position = after + 1
     count = 0
     for event in events:
         if event.position != expected_position:
-            raise IntegrityError(
-                f"position {expected_position} is missing (found {event.position} next)",
-                expected_position,
-            )
+            raise missing(expected_position, event.position)
         if event.prev_hash != prev_hash:
-            raise IntegrityError(
-                f"position {event.position}: prev_hash does not match the hash of the event "
-                "before it (an event was removed, reordered or altered)",
-                event.position,
-            )
+            raise unlinked(event.position)
         if event_hash(event) != event.hash:
-            raise IntegrityError(
-                f"position {event.position}: content does not match its hash "
-                "(the event was altered after it was written)",
-                event.position,
-            )
+            raise altered(event.position)
         prev_hash = event.hash
         expected_position += 1
         count += 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from service.clock import format_time
 from service.events import StoredEvent
@@ -51,35 +52,51 @@ class LogCheck:
 
     def check(self, event: StoredEvent) -> str | None:
         """The first problem of ``event`` after those before it, or None."""
-        self.checked += 1
-        problem = self._problem(event)
-        self.versions[event.stream] = event.version
-        if self.recorded_at is None or event.recorded_at > self.recorded_at:
-            self.recorded_at = event.recorded_at
-        if self.known_keys is not None and event.key is not None:
-            self.known_keys.add(event.key)
-        return f"position {event.position}: {problem}" if problem else None
+        return self.check_fields(
+            event.position, event.stream, event.version, event.type, event.schema, event.data,
+            event.recorded_at, event.key,
+        )  # fmt: skip
 
-    def _problem(self, event: StoredEvent) -> str | None:
-        if self.times and self.recorded_at is not None and event.recorded_at < self.recorded_at:
-            return (
-                f"recorded_at {format_time(event.recorded_at)} is earlier than "
-                f"{format_time(self.recorded_at)} before it (time runs backwards)"
+    def check_fields(
+        self,
+        position: int,
+        stream: str,
+        version: int,
+        type_name: str,
+        schema: int,
+        data: Any,
+        recorded_at: datetime,
+        key: str | None,
+    ) -> str | None:
+        """``check`` of an event given as its fields (the audit walks raw rows, and building
+        a ``StoredEvent`` per row would cost as much as checking it)."""
+        self.checked += 1
+        last = self.recorded_at
+        if last is not None and recorded_at < last and self.times:
+            problem: str | None = (
+                f"recorded_at {format_time(recorded_at)} is earlier than "
+                f"{format_time(last)} before it (time runs backwards)"
             )
-        problem = payload_problem(event.type, event.schema, event.data)
-        if problem:
-            return problem
-        before = self.versions.get(event.stream)
-        if before is None:
-            before = self.version_of(event.stream)
-        if event.version != before + 1:
-            return (
-                f"stream {event.stream} version {event.version} does not follow version "
-                f"{before} (stream versions run 1, 2, 3 … without gaps or repeats)"
-            )
-        if self.known_keys is not None and event.key is not None and event.key in self.known_keys:
-            return f"idempotency key {event.key!r} is already used by an earlier event"
-        return None
+        else:
+            problem = payload_problem(type_name, schema, data)
+            if problem is None:
+                before = self.versions.get(stream)
+                if before is None:
+                    before = self.version_of(stream)
+                known = self.known_keys
+                if version != before + 1:
+                    problem = (
+                        f"stream {stream} version {version} does not follow version "
+                        f"{before} (stream versions run 1, 2, 3 … without gaps or repeats)"
+                    )
+                elif key is not None and known is not None and key in known:
+                    problem = f"idempotency key {key!r} is already used by an earlier event"
+        self.versions[stream] = version
+        if last is None or recorded_at > last:
+            self.recorded_at = recorded_at
+        if key is not None and self.known_keys is not None:
+            self.known_keys.add(key)
+        return f"position {position}: {problem}" if problem else None
 
 
 def problems(events: Iterable[StoredEvent], check: LogCheck, most: int = 20) -> list[str]:

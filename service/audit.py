@@ -135,15 +135,17 @@ def _in_turn(store: EventStore, progress: Progress | None) -> tuple[AuditReport,
 def _side_by_side(
     store: EventStore, url: str, progress: Progress | None
 ) -> tuple[AuditReport, Replayed]:
-    """The chain walked in a child while this process replays; a replay stops early once the
-    child has found the chain broken (its result would be thrown away)."""
+    """The chain walked in a child while this process replays; the replay stops early once the
+    child has found the chain broken, or failed (its result would be thrown away)."""
     with ChainChild(url) as child:
 
         def replaying(positions: int) -> None:
             if progress is not None:
                 progress(positions + child.progressed())
             answer = child.outcome()
-            if answer is not None and answer.findings and answer.findings.first_bad_position:
+            if answer is not None and (
+                answer.findings is None or answer.findings.first_bad_position is not None
+            ):
                 raise _ChainBroken
 
         try:
@@ -163,7 +165,7 @@ def _side_by_side(
 
 
 class _ChainBroken(Exception):
-    """Raised into a replay to stop it: the chain is broken, the replay's result moot."""
+    """Raised into a replay to stop it: the chain is broken (or unchecked), the replay moot."""
 
 
 def _replay(store: EventStore, progress: Progress | None) -> Rebuilt | Exception:

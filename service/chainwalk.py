@@ -40,8 +40,6 @@ from service.schema import events
 #: Problems of one kind listed at most (a log broken everywhere says so in a screenful).
 MAX_PROBLEMS = 20
 CHUNK = 10_000
-#: Distinct times or sources remembered at most (a walk's memory stays bounded).
-_CACHED = 50_000
 
 # PostgreSQL: the source as its JSONB text, so equal sources share one cache entry (the
 # driver would hand over a fresh, unhashable dict per row).
@@ -84,8 +82,11 @@ class Walk:
         ``IntegrityError`` at the first that breaks the chain."""
         sha256, dumps, loads = hashlib.sha256, orjson.dumps, orjson.loads
         sort = orjson.OPT_SORT_KEYS
+        # Caches last one chunk, like the reader's: rows share times and sources with their
+        # neighbours, and entries kept longer would pin memory the chunks before leave behind.
+        self._decoder = Decoder()
+        self._times, self._sources = {}, {None: b"null"}
         times, sources, meaning, check = self._times, self._sources, self.meaning, self.check
-        self._decoder = Decoder()  # its own caches last one chunk
         expected, prev = self.expected, self.prev_hash
         prev_json = dumps(prev)
         for row in rows:
@@ -124,16 +125,12 @@ class Walk:
 
     def _time(self, value: Any) -> tuple[datetime, bytes]:
         """A stored time as the reader decodes it and as ``event_hash`` writes it."""
-        if len(self._times) >= _CACHED:
-            self._times.clear()
         moment = self._decoder.time(value)
         found = self._times[value] = (moment, orjson.dumps(format_time(moment)))
         return found
 
     def _source(self, value: Any) -> bytes:
         """A stored source (None: none) as the reader decodes it, in canonical JSON."""
-        if len(self._sources) >= _CACHED:
-            self._sources.clear()
         source = self._decoder.source(value)
         text = orjson.dumps(source.to_dict() if source else None, option=orjson.OPT_SORT_KEYS)
         self._sources[value] = text
@@ -193,11 +190,18 @@ def walk(engine: Engine, on_count: Callable[[int], None] | None = None) -> Chain
 def duplicate_keys(engine: Engine) -> list[str]:
     """Idempotency keys held by more than one event (the unique index forbids them, unless
     someone dropped it), as problem lines."""
-    query = (
-        sa.select(events.c.key, sa.func.min(events.c.position), sa.func.max(events.c.position))
+    # The keys first, from the key index alone (a third of grouping with positions), then
+    # the positions of those few.
+    repeated = (
+        sa.select(events.c.key)
         .where(events.c.key.is_not(None))
         .group_by(events.c.key)
         .having(sa.func.count() > 1)
+    )
+    query = (
+        sa.select(events.c.key, sa.func.min(events.c.position), sa.func.max(events.c.position))
+        .where(events.c.key.in_(repeated))
+        .group_by(events.c.key)
         .order_by(sa.func.min(events.c.position))
         .limit(MAX_PROBLEMS)
     )

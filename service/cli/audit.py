@@ -71,6 +71,8 @@ def _print_ok(report: AuditReport, anchor: str, expectations: int) -> None:
 def _print_problems(report: AuditReport) -> None:
     if report.first_bad_position is not None:
         typer.echo(f"chain BROKEN at position {report.first_bad_position}", err=True)
+    elif not report.chain_checked:
+        typer.echo("the audit could NOT check the chain: the log is not verified", err=True)
     else:
         typer.echo(
             "the chain links, but the log, its anchors or the projections do NOT check out:",

@@ -25,6 +25,28 @@ def _dump_entry(entry: Entry) -> list[Any]:
     return [format_time(entry[0]), *entry[1:]]
 
 
+def _dump_entries(timeline: Timeline, start: int) -> list[list[Any]]:
+    """The dumped entries of ``timeline`` from ``start`` on. A light snapshot is taken every
+    few thousand events and repeats the newest packed blocks: each block's dump is kept (by
+    its immutable bytes) while it is among the newest few."""
+    dumped: list[list[Any]] = []
+    for blob, entries in timeline.segments(start):
+        if blob is None:
+            dumped += [_dump_entry(entry) for entry in entries]
+            continue
+        block = _block_dumps.get(blob)
+        if block is None:
+            if len(_block_dumps) >= 8:
+                _block_dumps.clear()
+            block = _block_dumps[blob] = [_dump_entry(entry) for entry in entries]
+        dumped += block
+    return dumped
+
+
+#: Dumps of recently packed timeline blocks, by their bytes (equal bytes, equal entries).
+_block_dumps: dict[bytes, list[list[Any]]] = {}
+
+
 def _load_entry(dumped: list[Any]) -> Entry:
     entry = (_time(dumped[0]), *dumped[1:])
     if entry[2] == SCORE and len(entry) == 10:
@@ -128,7 +150,7 @@ def dump_light(state: CrownState) -> dict[str, Any]:
         return dump(state, tail=1)
     replayed, (when, position), base_race = base
     return {
-        "timeline": [_dump_entry(entry) for entry in state.timeline.entries(replayed)],
+        "timeline": _dump_entries(state.timeline, replayed),
         **_dump_race(race),
         "base": {"key": [format_time(when), position], **_dump_race(base_race)},
     }

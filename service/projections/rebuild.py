@@ -34,12 +34,14 @@ class Rebuilt:
 
 def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> States:
     """Fold the log up to ``head`` into fresh states, in position order."""
-    states, after = initial_states(), 0
+    states, after, unsettled = initial_states(), 0, 0
     while after < head:
         chunk = reader.fetch_folds(conn, after, head, types=FOLDED_TYPES)
         if not chunk:
             break
-        fold_all(chunk, states, settle=False)  # settled once, at the end
+        fold_all(chunk, states, settle=False)
+        unsettled += len(chunk)
+        unsettled = _settle_if_cheap(states, unsettled)
         before, after = after, chunk[-1].position
         if progress is not None:
             progress(after - before)  # positions, so the bar ends at the head
@@ -47,6 +49,21 @@ def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> S
         progress(head - after)
     crown.settle(states["crown"])
     return states
+
+
+def _settle_if_cheap(states: States, unsettled: int) -> int:
+    """Between chunks: replay the crown when a backfill made that due and it costs no more
+    than the ``unsettled`` events folded since the last settle paid for (so a long backfill
+    is replayed once, not per chunk), else advance it through the entries a margin older than
+    the newest (``crown.settle_older``); what is still unsettled after."""
+    state = states["crown"]
+    if state.dirty_from is None:
+        crown.settle_older(state)
+        return 0
+    if crown.replay_cost(state) > unsettled:
+        return unsettled
+    crown.settle(state)
+    return 0
 
 
 def rebuild_in_memory(engine: Engine, progress: Progress | None = None) -> Rebuilt:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ FULL_EVERY = 100_000
 #: Marks a full snapshot whose crown timeline and mention times are to be read from the log.
 HISTORY = "history_in_log"
 _HISTORY_TYPES = frozenset({*crown.HANDLERS, *places.HANDLERS})
-_NEVER = (datetime.min.replace(tzinfo=UTC), 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +73,7 @@ def restore_history(conn: Connection, states: States, position: int) -> States:
     ``position``) from the log's events up to ``position``."""
     if not states.pop(HISTORY, False):
         return states
-    scratch = crown.initial()
-    scratch.dirty_from = _NEVER  # collect entries only: the snapshot holds the settled race
+    scratch = crown.initial()  # its timeline only: the snapshot holds the settled race
     mentions = states["places"]
     handlers = {**crown.HANDLERS}
     after = 0
@@ -90,7 +88,8 @@ def restore_history(conn: Connection, states: States, position: int) -> States:
             else:
                 places.apply(mentions, event)
         after = chunk[-1].position
-    scratch.timeline.merge(scratch.pending)
+        scratch.timeline.merge(scratch.pending)  # at the end, unless some are backfilled
+        scratch.pending = []
     states["crown"].timeline = scratch.timeline
     return states
 

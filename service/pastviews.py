@@ -121,9 +121,9 @@ class PastStates:
                 self._extend_later()
             return states
         if not exact:
-            states = self._from_light(conn, position, as_of)
-            if states is not None:
-                return states
+            light = self._from_light(conn, position, as_of)
+            if light is not None:
+                return light
             # A backfill reached far behind the light snapshots: start from full states.
         full = snapshots.load_full(conn, position, as_of)
         fold_range(conn, full.states, full.position, position, as_of)

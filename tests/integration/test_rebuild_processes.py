@@ -72,7 +72,7 @@ def test_a_failed_child_stops_the_rebuild_and_changes_nothing(
     nowhere = f"sqlite:///{tmp_path / 'empty.db'}"
     monkeypatch.setattr(crownfold, "child_url", lambda *_args: nowhere)
     with pytest.raises(
-        RuntimeError, match="(?s)crown fold .*exit code 1.* failed.*no such table: events"
+        RuntimeError, match=r"(?s)crown fold .*exit code 1.* failed.*no such table: events"
     ):
         rebuild(engine, light_every=1000, full_every=2000)
     assert _stored(engine) == before

@@ -4,7 +4,8 @@ A full rebuild reads the whole log and feeds four folds; the crown's is the heav
 the time-ordered timeline and replays the race through it). On a machine with two cores the
 rebuild hands it to a child process that reads the crown's events itself, over the same
 position windows, while the parent folds the catalog, the standings and the places: the two
-halves cost about the same, so the rebuild takes about half the time (docs/design.md §10).
+halves cost about the same, so the rebuild takes about 60 % of the time of one process
+(docs/operations.md, Upgrades; figures in docs/benchmarks.md).
 
 The child sends, at every window where a snapshot is due, the crown's part of it as JSON bytes
 (or None while a backfill's replay is pending: the snapshot then waits, as in one process), and

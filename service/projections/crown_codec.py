@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from service.clock import format_time
+from service.clock import format_time, shifted
 from service.projections import weights
-from service.projections.crown import CrownState, settle
+from service.projections.crown import SETTLE_MARGIN, Checkpoint, CrownState, settle
 from service.projections.race import SCORE, Entry
 from service.projections.reigns import Board, Race, Reign
 from service.projections.timeline import Timeline
@@ -140,13 +140,14 @@ def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
 
 
 def dump_light(state: CrownState) -> dict[str, Any]:
-    """What a light snapshot keeps of ``state``: the race, and — from the second newest replay
-    checkpoint on — that checkpoint's race and the timeline after it, so that entries a little
-    older than the newest (a board snapshot appended after a later-dated fact) replay from
-    there instead of needing the whole history (``needs_full``)."""
+    """What a light snapshot keeps of ``state``: the race, and — from its newest replay
+    checkpoint at least ``SETTLE_MARGIN`` older than its newest entry on — that checkpoint's
+    race and the timeline after it, so that entries a little older than the newest (a board
+    snapshot appended after a later-dated fact) replay from there instead of needing the whole
+    history (``needs_full``; past reads then try an older light snapshot first)."""
     race = settle(state).race
-    base = state.checkpoints[-2] if len(state.checkpoints) >= 2 else None
-    if base is None or base[0] > len(state.timeline):
+    base = _base(state)
+    if base is None:
         return dump(state, tail=1)
     replayed, (when, position), base_race = base
     return {
@@ -154,6 +155,17 @@ def dump_light(state: CrownState) -> dict[str, Any]:
         **_dump_race(race),
         "base": {"key": [format_time(when), position], **_dump_race(base_race)},
     }
+
+
+def _base(state: CrownState) -> Checkpoint | None:
+    """The newest checkpoint a margin older than the newest entry (a settled state's)."""
+    if not state.timeline:
+        return None
+    oldest = shifted(state.timeline.last_key()[0], -SETTLE_MARGIN)
+    for checkpoint in reversed(state.checkpoints):
+        if checkpoint[0] <= len(state.timeline) and checkpoint[1][0] <= oldest:
+            return checkpoint
+    return None
 
 
 def load(dumped: dict[str, Any]) -> CrownState:

@@ -149,7 +149,9 @@ def _side_by_side(
                 raise _ChainBroken
 
         try:
-            replayed: Replayed = _replay(store, replaying)
+            # One process: the walk keeps the second core busy (a third process folding the
+            # crown would only share the two cores, and its hand-over costs time).
+            replayed: Replayed = _replay(store, replaying, processes=1)
         except _ChainBroken:
             replayed = None
         while (answer := child.outcome(wait=0.5)) is None:
@@ -168,9 +170,11 @@ class _ChainBroken(Exception):
     """Raised into a replay to stop it: the chain is broken (or unchecked), the replay moot."""
 
 
-def _replay(store: EventStore, progress: Progress | None) -> Rebuilt | Exception:
+def _replay(
+    store: EventStore, progress: Progress | None, processes: int | None = None
+) -> Rebuilt | Exception:
     try:
-        return rebuild_in_memory(store.engine, progress)
+        return rebuild_in_memory(store.engine, progress, processes)
     except _ChainBroken:
         raise
     except Exception as exc:  # reported as a problem of the audit

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from service.anchor import expectation_problem
 from service.auditchain import CONCURRENT_FROM, ChainChild, shareable_url
 from service.chain import canonical_json
-from service.chainwalk import ChainFindings, walk
+from service.chainwalk import ChainFindings, duplicate_keys, walk
 from service.checkpoints import read_checkpoint
 from service.projections.persist import NAME, read_rows
 from service.projections.rebuild import Rebuilt, rebuild_in_memory
@@ -154,6 +154,7 @@ def _side_by_side(
             replayed: Replayed = _replay(store, replaying, processes=1)
         except _ChainBroken:
             replayed = None
+        keys = duplicate_keys(store.engine)  # the walk is the longer half: this costs no time
         while (answer := child.outcome(wait=0.5)) is None:
             if progress is not None:
                 progress(child.progressed())
@@ -163,7 +164,10 @@ def _side_by_side(
         report = AuditReport(chain_checked=False)
         report.problems.append(f"{answer.failure}: the log is NOT verified")
         return report, replayed
-    return _report(answer.findings), replayed
+    report = _report(answer.findings)
+    if report.first_bad_position is None:
+        report.problems += keys
+    return report, replayed
 
 
 class _ChainBroken(Exception):

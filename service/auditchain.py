@@ -106,7 +106,8 @@ def _run(url: str, counted: Any, sender: Connection) -> None:
     try:
         engine = create_engine(url)
         try:
-            findings = walk(engine, lambda events: setattr(counted, "value", events))
+            # The keys are the parent's: it asks while the walk goes on, once its replay is done.
+            findings = walk(engine, lambda events: setattr(counted, "value", events), keys=False)
         finally:
             engine.dispose()
         sender.send(("ok", findings))

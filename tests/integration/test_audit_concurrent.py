@@ -173,3 +173,28 @@ def test_an_in_memory_database_is_audited_in_turn() -> None:
     assert auditchain.shareable_url(create_engine("sqlite:////tmp/x.db")) == "sqlite:////tmp/x.db"
     url = "postgresql+psycopg://user:secret@db.example:5432/crownlog"
     assert auditchain.shareable_url(create_engine(url)) == url  # the password kept
+
+
+def test_duplicate_keys_are_found_both_ways(store: EventStore) -> None:
+    """With the unique index dropped (PostgreSQL can; SQLite keeps a table's constraints), an
+    idempotency key held twice is reported the same way by both audits."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite cannot drop a table's UNIQUE constraint in place")
+    _fill(store)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE events DROP CONSTRAINT uq_events_key")
+    try:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE events SET key = 'm1' WHERE key = 'm3'")
+        events = list(store.read())
+        with store.engine.begin() as conn:  # the chain recomputed over the forged key
+            first = next(e.position for e in events if e.key == "m1" and e.version > 2)
+            conn.exec_driver_sql(f"DELETE FROM events WHERE position >= {first}")
+            store.insert_verified(conn, rechain(events[first - 1 :], events[first - 2].hash))
+        in_turn, side_by_side = _both_ways(store)
+        assert any("idempotency key 'm1' is already used" in p for p in in_turn.problems)
+        assert side_by_side.as_dict() == in_turn.as_dict()
+    finally:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM events")
+            conn.exec_driver_sql("ALTER TABLE events ADD CONSTRAINT uq_events_key UNIQUE (key)")

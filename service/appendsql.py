@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -58,6 +58,19 @@ def time_value(conn: Connection) -> Callable[[str, datetime], Any]:
         # lets the log reader parse it straight into an aware datetime (ten times cheaper).
         return lambda text, _moment: text.replace("T", " ", 1)
     return lambda _text, moment: to_utc(moment)
+
+
+def json_time_value(conn: Connection) -> Callable[[bytes, datetime], Any]:
+    """``time_value`` given the canonical text as JSON (in quotes, UTF-8) and the time."""
+    if conn.dialect.name == "sqlite":
+        return lambda json, _moment: json[1:-1].replace(b"T", b" ", 1).decode()
+    return lambda _json, moment: moment if moment.tzinfo is UTC else to_utc(moment)
+
+
+def time_values(conn: Connection, texts: list[bytes], moments: list[datetime]) -> list[Any]:
+    if conn.dialect.name == "sqlite":
+        return b"\n".join(texts).decode().replace("T", " ").split("\n")
+    return [moment if moment.tzinfo is UTC else to_utc(moment) for moment in moments]
 
 
 def _array(conn: Connection, values: Iterable[str]) -> Any:

@@ -34,6 +34,9 @@ from service.events import FIELDS, AppendResult, NewEvent, Provenance, StoredEve
 _SETTERS = tuple(StoredEvent.__dict__[name].__set__ for name in FIELDS)
 _STREAM_TYPE_SCHEMA = attrgetter("stream", "type", "schema")
 _KEY_OCCURRED_SOURCE = attrgetter("key", "occurred_at", "source")
+_S, _T, _SC, _K, _O, _SO = map(
+    attrgetter, ("stream", "type", "schema", "key", "occurred_at", "source")
+)
 _DATA, _TZINFO = attrgetter("data"), attrgetter("tzinfo")
 _SOURCE_FIELDS = attrgetter("source_id", "item_id", "url", "sha256")
 _SORTED_DUMPS = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
@@ -142,8 +145,8 @@ def chain(
 ) -> Batch:
     """``chain_batch``, its stored events left to be built on demand."""
     positions = range(position + 1, position + len(fresh) + 1)
-    streams, types, schemas = map(list, zip(*map(_STREAM_TYPE_SCHEMA, fresh), strict=True))
-    keys, occurred, sources = map(list, zip(*map(_KEY_OCCURRED_SOURCE, fresh), strict=True))
+    streams, types, schemas = list(map(_S, fresh)), list(map(_T, fresh)), list(map(_SC, fresh))
+    keys, occurred, sources = list(map(_K, fresh)), list(map(_O, fresh)), list(map(_SO, fresh))
     numbers: list[int] = []
     for stream in streams:
         version = versions[stream] = versions.get(stream, 0) + 1
@@ -198,17 +201,26 @@ def _source_jsons(sources: list[Provenance | None]) -> tuple[list[bytes], list[s
     """Each source's canonical JSON, and its text for the row, serialized once per distinct
     source. Keyed by the fields themselves: a frozen dataclass's own hash and equality
     (Python code) cost more than the serialization they would save."""
-    try:
-        fields: list[Any] = list(map(_SOURCE_FIELDS, sources))
-    except AttributeError:  # some have none: the ``null`` source
-        fields = [None if source is None else _SOURCE_FIELDS(source) for source in sources]
-    distinct = dict(zip(fields, sources, strict=True))
-    jsons: dict[Any, bytes] = {}
-    texts: dict[Any, str | None] = {}
-    for key, source in distinct.items():
-        jsons[key] = _SORTED_DUMPS(source.to_dict()) if source is not None else b"null"
-        texts[key] = jsons[key].decode() if source is not None else None
-    return list(map(jsons.__getitem__, fields)), list(map(texts.__getitem__, fields))
+    found: dict[tuple[Any, ...], tuple[bytes, str]] = {}
+    jsons: list[bytes] = []
+    texts: list[str | None] = []
+    last: object = found  # no source is this
+    blob, text = b"null", None
+    for source in sources:
+        if source is not last:  # a batch mostly shares one source, or a few
+            last = source
+            if source is None:
+                blob, text = b"null", None
+            else:
+                fields = _SOURCE_FIELDS(source)
+                known = found.get(fields)
+                if known is None:
+                    encoded = _SORTED_DUMPS(source.to_dict())
+                    known = found[fields] = (encoded, encoded.decode())
+                blob, text = known
+        jsons.append(blob)
+        texts.append(text)
+    return jsons, texts
 
 
 class StreamVersions:

@@ -62,6 +62,10 @@ class EventStore:
         must not exist yet); a mismatch raises ``ConcurrencyError``. Events whose idempotency
         key is already in the log (or earlier in the batch) are skipped and reported.
         """
+        if not self._projectors and self.engine.dialect.name == "sqlite":
+            # Nothing but the append runs in it: the driver's own transaction will do.
+            with self.engine.connect() as conn, appendsql.driver_transaction(conn):
+                return self.append_in(conn, events, expected_versions)
         with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
             return self.append_in(conn, events, expected_versions)
 

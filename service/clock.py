@@ -35,13 +35,23 @@ def format_time(moment: datetime) -> str:
     """The canonical ISO 8601 text of a moment: UTC, microseconds, explicit offset.
 
     Fixed width, so the text sorts in time order and hashes the same on every database.
+    Snapshots and views format the same few thousand moments again and again (every row of a
+    board snapshot shares one), so the texts are remembered, up to ``_TEXTS_KEPT`` of them.
     """
-    if moment.tzinfo is not UTC:  # the common case (UTC already) skips the conversion's copy
-        moment = to_utc(moment)
+    text = _texts.get(moment)
+    if text is not None:
+        return text
+    utc = moment if moment.tzinfo is UTC else to_utc(moment)
     # ``isoformat()`` without ``timespec`` is a fifth cheaper; it only drops a zero fraction.
-    if moment.microsecond:
-        return moment.isoformat()
-    return moment.isoformat()[:19] + ".000000+00:00"
+    text = utc.isoformat() if utc.microsecond else utc.isoformat()[:19] + ".000000+00:00"
+    if len(_texts) >= _TEXTS_KEPT:
+        _texts.clear()  # cheaper than an LRU's bookkeeping on every call, and as good here
+    _texts[moment] = text  # equal moments (any offset) have one UTC text: a safe key
+    return text
+
+
+_TEXTS_KEPT = 65_536
+_texts: dict[datetime, str] = {}
 
 
 def parse_time(text: str) -> datetime:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
 from service import reader
+from service.clock import shifted
 from service.projections import crown, ladder, snapshots
 from service.projections.digest import States, initial_states
 from service.projections.light import needs_full
@@ -18,6 +19,10 @@ from service.projections.persist import fold_range
 from service.timepoint import At
 
 CACHE_SIZE = 8
+#: How far back (in positions) an older light snapshot is still worth folding from.
+RETRY_SPAN = 5 * snapshots.LIGHT_EVERY
+#: How many older light snapshots are tried, each from before the last one's backfill.
+RETRIES = 3
 log = structlog.get_logger("crownlog.reads")
 
 
@@ -79,6 +84,30 @@ class PastStates:
                 self._cache.popitem(last=False)
         return states
 
+    @staticmethod
+    def _from_light(conn: Connection, position: int, as_of: datetime | None) -> States | None:
+        """States after ``position`` folded from the newest light snapshot whose crown can
+        take what follows it; None when only a full snapshot will do.
+
+        A light snapshot's crown keeps only its newest timeline entries, so an event folded
+        after it that is older in world time than those (a backfill) needs history. An older
+        light snapshot taken before that event's time needs none: a few snapshots back, its
+        fold costs far less than reading the whole history in (``snapshots.load_full``)."""
+        light = snapshots.load_light(conn, position, as_of)
+        fold_range(conn, light.states, light.position, position, as_of, settle=False)
+        for _attempt in range(RETRIES):
+            if light.position == 0 or not needs_full(light.states):
+                return light.states
+            dirty = light.states["crown"].dirty_from[0]
+            before = shifted(dirty, -timedelta.resolution)
+            light = snapshots.load_light(
+                conn, position, before if as_of is None else min(as_of, before)
+            )
+            if light.position == 0 or position - light.position > RETRY_SPAN:
+                return None
+            fold_range(conn, light.states, light.position, position, as_of, settle=False)
+        return None if needs_full(light.states) else light.states
+
     def _compute(
         self, conn: Connection, position: int, as_of: datetime | None, exact: bool
     ) -> States:
@@ -92,11 +121,10 @@ class PastStates:
                 self._extend_later()
             return states
         if not exact:
-            light = snapshots.load_light(conn, position, as_of)
-            fold_range(conn, light.states, light.position, position, as_of, settle=False)
-            if light.position == 0 or not needs_full(light.states):
-                return light.states
-            # A backfill reached behind the light snapshot's crown: start from full states.
+            light = self._from_light(conn, position, as_of)
+            if light is not None:
+                return light
+            # A backfill reached far behind the light snapshots: start from full states.
         full = snapshots.load_full(conn, position, as_of)
         fold_range(conn, full.states, full.position, position, as_of)
         return full.states

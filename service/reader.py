@@ -188,20 +188,29 @@ def _only(clauses: list[str], params: list[Any], types: Collection[str] | None, 
 
 def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> list[FoldEvent]:
     rows = _rows(conn, sql, params)
-    time, loads, current = Decoder().time, orjson.loads, CURRENT.get
+    # The hot loop of every rebuild: each distinct time is parsed once (rows of a snapshot
+    # share one), then plain subscripts; tuples are built without namedtuple's Python __new__.
     try:
-        events = [
-            FoldEvent(p, t, loads(d) if isinstance(d, str | bytes) else d, time(o), time(r))
-            for p, t, d, o, r, _schema in rows
-        ]
+        times = _parse_times({row[3] for row in rows} | {row[4] for row in rows})
+        new, fold, loads = tuple.__new__, FoldEvent, orjson.loads
+        if conn.dialect.name == "sqlite":  # JSON text; PostgreSQL hands JSONB over decoded
+            events = [new(fold, (p, t, loads(d), times[o], times[r])) for p, t, d, o, r, _ in rows]
+        else:
+            events = [new(fold, (p, t, d, times[o], times[r])) for p, t, d, o, r, _ in rows]
     except (ValueError, TypeError) as exc:
         raise IntegrityError(f"an event {where} no longer decodes ({exc})") from None
     # Folds read payloads in their current shape: old schemas go through the upcasters.
+    current = CURRENT.get
     for index, row in enumerate(rows):
         if current(row[1], row[5]) != row[5]:
             event = events[index]
             events[index] = event._replace(data=current_data(event.type, row[5], event.data))
     return events
+
+
+def _parse_times(values: set[Any]) -> dict[Any, datetime]:
+    decoder = Decoder()
+    return {value: decoder.time(value) for value in values}
 
 
 def _time_param(conn: Connection, moment: datetime) -> Any:

@@ -5,11 +5,13 @@ about last month changes last month's reigns. So the state keeps the *timeline* 
 crown-relevant fact (scores, withdrawals, method changes, open/closed-weights reports) sorted by
 ``(occurred_at, position)`` — and a ``Race`` (``service.projections.race``) replayed from it:
 
-- an event newer in time than everything so far advances the race incrementally;
-- an older one is set aside and marks the state dirty from its time; ``settle`` later merges
-  what was set aside into the timeline and replays from the last cached checkpoint before
-  that time (checkpoints are race copies every ``checkpoint_every`` entries). Settling once
-  per batch keeps a backfill of many archived snapshots linear rather than quadratic.
+- entries wait in ``pending`` until ``settle``, which sorts them and, when none is older than
+  the newest the race has seen, merely advances the race through them (the entries of a batch
+  out of order among themselves cost nothing more);
+- an entry older than that marks the state dirty from its time; ``settle`` then merges what
+  waits into the timeline and replays from the last cached checkpoint before that time
+  (checkpoints are race copies every ``checkpoint_every`` entries). Settling once per batch
+  keeps a backfill of many archived snapshots linear rather than quadratic.
 
 One timeline for all boards, not one per board: an open-weights fact changes eligibility on
 every board at once, so the boards share one time order.
@@ -22,9 +24,11 @@ makes an independent snapshot.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from service.clock import format_time
@@ -38,6 +42,18 @@ from service.projections.reigns import Race, Reign, co_holders, copy_race
 from service.projections.timeline import Timeline
 
 CHECKPOINT_EVERY = 4096
+#: How far behind the newest entry ``settle_older`` stops: a long fold's chunks overlap in
+#: time by about this much (a board snapshot stamped before a fact folded just ahead of it).
+SETTLE_MARGIN = timedelta(hours=6)
+#: Replay checkpoints kept at every ``checkpoint_every`` entries (the newest ones) …
+DENSE_CHECKPOINTS = 8
+#: … and further back, one in this many.
+SPARSE_EVERY = 64
+_key = itemgetter(0, 1)
+_time = itemgetter(0)
+
+#: ``(entries replayed, key of the last one, race copy)``
+Checkpoint = tuple[int, tuple[datetime, int], Race]
 
 
 @dataclass(slots=True)
@@ -46,12 +62,13 @@ class CrownState:
 
     timeline: Timeline = field(default_factory=Timeline)
     race: Race = field(default_factory=Race)
-    #: Entries older than the timeline's newest, not merged into it yet (see ``settle``).
+    #: Entries folded since the last ``settle``, not in the timeline yet.
     pending: list[Entry] = field(default_factory=list)
-    #: ``(occurred_at, position)`` of the earliest entry the race has not replayed yet.
+    #: ``(occurred_at, position)`` of the earliest pending entry older than the timeline's
+    #: newest: ``settle`` replays the race from before it (None: no replay needed).
     dirty_from: tuple[datetime, int] | None = None
     #: Cache, never dumped: ``(entries replayed, key of the last one, race copy)``.
-    checkpoints: list[tuple[int, tuple[datetime, int], Race]] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
     checkpoint_every: int = CHECKPOINT_EVERY
 
 
@@ -61,25 +78,17 @@ def initial(checkpoint_every: int = CHECKPOINT_EVERY) -> CrownState:
 
 
 def _add(state: CrownState, entry: Entry) -> CrownState:
+    # Every entry waits in ``pending`` for ``settle``, which sorts them once and advances the
+    # race (entries of one batch out of order among themselves cost no replay). Only an entry
+    # older than the newest the race has seen marks the state dirty: a replay from there.
+    state.pending.append(entry)
     timeline = state.timeline
     if timeline:
         last = timeline.last_key()
-        newest = entry[0] > last[0] or (entry[0] == last[0] and entry[1] > last[1])
-    else:
-        newest = True
-    if not newest:
-        # Merged into the timeline by ``settle``: one sort per batch, not a list insert
-        # (an O(n) move) per backfilled entry.
-        state.pending.append(entry)
-        key = (entry[0], entry[1])
-        if state.dirty_from is None or key < state.dirty_from:
-            state.dirty_from = key
-        return state
-    timeline.append(entry)
-    if state.dirty_from is None:
-        advance(state.race, entry)
-        if len(timeline) % state.checkpoint_every == 0:
-            state.checkpoints.append((len(timeline), (entry[0], entry[1]), copy_race(state.race)))
+        if entry[0] < last[0] or (entry[0] == last[0] and entry[1] < last[1]):
+            key = (entry[0], entry[1])
+            if state.dirty_from is None or key < state.dirty_from:
+                state.dirty_from = key
     return state
 
 
@@ -156,28 +165,75 @@ def apply(state: CrownState, event: Foldable) -> CrownState:
 
 
 def settle(state: CrownState) -> CrownState:
-    """Merge backfilled entries and replay the race from before the earliest (in place)."""
-    if state.dirty_from is None:
+    """Merge the entries folded since the last settle into the timeline and bring the race up
+    to date (in place): in time order from the race's newest entry, or — when one reaches
+    behind it (a backfill) — replayed from the last checkpoint before the earliest."""
+    if not state.pending and state.dirty_from is None:
         return state
-    if state.pending:
-        # Merged from the first packed block they reach: about O(entries after it).
-        state.timeline.merge(state.pending)
-        state.pending = []
+    pending, state.pending = state.pending, []
+    if state.dirty_from is None:
+        pending.sort(key=_key)
+        _advance(state, pending)
+        return state
+    # Merged from the first packed block they reach: about O(entries after it).
+    state.timeline.merge(pending)
     kept = [c for c in state.checkpoints if c[1] < state.dirty_from]
     start, race = (kept[-1][0], copy_race(kept[-1][2])) if kept else (0, Race())
     every = state.checkpoint_every
     for index, entry in enumerate(state.timeline.entries(start), start):
         advance(race, entry)
         if (index + 1) % every == 0:
-            kept.append((index + 1, (entry[0], entry[1]), copy_race(race)))
+            _checkpoint(kept, index + 1, entry, race, every)
     state.race, state.checkpoints, state.dirty_from = race, kept, None
     return state
 
 
+def settle_older(state: CrownState, margin: timedelta = SETTLE_MARGIN) -> CrownState:
+    """Advance the race through the pending entries older than the newest by ``margin``, and
+    keep the newer ones pending (a long fold calls this between chunks: entries a little out
+    of order across a chunk's edge then cost no replay). Nothing happens while a replay is
+    due: ``settle`` does that."""
+    if state.dirty_from is not None or not state.pending:
+        return state
+    pending = state.pending
+    pending.sort(key=_key)
+    cut = bisect_left(pending, pending[-1][0] - margin, key=_time)
+    if cut:
+        state.pending = pending[cut:]
+        _advance(state, pending[:cut])
+    return state
+
+
+def _advance(state: CrownState, ordered: list[Entry]) -> None:
+    """Append ``ordered`` (none older than the timeline's newest) and advance the race."""
+    timeline, race, every = state.timeline, state.race, state.checkpoint_every
+    checkpoints = state.checkpoints
+    for entry in ordered:
+        timeline.append(entry)
+        advance(race, entry)
+        if len(timeline) % every == 0:
+            _checkpoint(checkpoints, len(timeline), entry, race, every)
+
+
+def _checkpoint(
+    checkpoints: list[Checkpoint], replayed: int, entry: Entry, race: Race, every: int
+) -> None:
+    """Keep a copy of ``race`` after ``replayed`` entries (the last being ``entry``).
+
+    The newest ``DENSE_CHECKPOINTS`` are kept; older ones only every ``SPARSE_EVERY``-th, so
+    their number (and the memory of the race copies) grows with the log only by a 64th: a
+    backfill far back replays a little more, one near the newest entries stays cheap."""
+    checkpoints.append((replayed, (entry[0], entry[1]), copy_race(race)))
+    if len(checkpoints) > DENSE_CHECKPOINTS:
+        aged = checkpoints[-DENSE_CHECKPOINTS - 1]
+        if aged[0] % (every * SPARSE_EVERY):
+            del checkpoints[-DENSE_CHECKPOINTS - 1]
+
+
 def replay_cost(state: CrownState) -> int:
-    """How many timeline entries ``settle`` would replay now (0 if settled)."""
+    """How many timeline entries ``settle`` would advance the race by now (0 if settled)."""
     if state.dirty_from is None:
-        return 0
+        return len(state.pending)
     start = 0
     for replayed, key, _race in state.checkpoints:
         if key >= state.dirty_from:

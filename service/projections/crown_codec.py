@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from service.clock import format_time
+from service.clock import format_time, shifted
 from service.projections import weights
-from service.projections.crown import CrownState, settle
+from service.projections.crown import SETTLE_MARGIN, Checkpoint, CrownState, settle
 from service.projections.race import SCORE, Entry
 from service.projections.reigns import Board, Race, Reign
 from service.projections.timeline import Timeline
@@ -23,6 +23,28 @@ _time = datetime.fromisoformat  # exact inverse of format_time, and fast on 10^5
 
 def _dump_entry(entry: Entry) -> list[Any]:
     return [format_time(entry[0]), *entry[1:]]
+
+
+def _dump_entries(timeline: Timeline, start: int) -> list[list[Any]]:
+    """The dumped entries of ``timeline`` from ``start`` on. A light snapshot is taken every
+    few thousand events and repeats the newest packed blocks: each block's dump is kept (by
+    its immutable bytes) while it is among the newest few."""
+    dumped: list[list[Any]] = []
+    for blob, entries in timeline.segments(start):
+        if blob is None:
+            dumped += [_dump_entry(entry) for entry in entries]
+            continue
+        block = _block_dumps.get(blob)
+        if block is None:
+            if len(_block_dumps) >= 8:
+                _block_dumps.clear()
+            block = _block_dumps[blob] = [_dump_entry(entry) for entry in entries]
+        dumped += block
+    return dumped
+
+
+#: Dumps of recently packed timeline blocks, by their bytes (equal bytes, equal entries).
+_block_dumps: dict[bytes, list[list[Any]]] = {}
 
 
 def _load_entry(dumped: list[Any]) -> Entry:
@@ -118,20 +140,32 @@ def dump(state: CrownState, tail: int | None = None) -> dict[str, Any]:
 
 
 def dump_light(state: CrownState) -> dict[str, Any]:
-    """What a light snapshot keeps of ``state``: the race, and — from the second newest replay
-    checkpoint on — that checkpoint's race and the timeline after it, so that entries a little
-    older than the newest (a board snapshot appended after a later-dated fact) replay from
-    there instead of needing the whole history (``needs_full``)."""
+    """What a light snapshot keeps of ``state``: the race, and — from its newest replay
+    checkpoint at least ``SETTLE_MARGIN`` older than its newest entry on — that checkpoint's
+    race and the timeline after it, so that entries a little older than the newest (a board
+    snapshot appended after a later-dated fact) replay from there instead of needing the whole
+    history (``needs_full``; past reads then try an older light snapshot first)."""
     race = settle(state).race
-    base = state.checkpoints[-2] if len(state.checkpoints) >= 2 else None
-    if base is None or base[0] > len(state.timeline):
+    base = _base(state)
+    if base is None:
         return dump(state, tail=1)
     replayed, (when, position), base_race = base
     return {
-        "timeline": [_dump_entry(entry) for entry in state.timeline.entries(replayed)],
+        "timeline": _dump_entries(state.timeline, replayed),
         **_dump_race(race),
         "base": {"key": [format_time(when), position], **_dump_race(base_race)},
     }
+
+
+def _base(state: CrownState) -> Checkpoint | None:
+    """The newest checkpoint a margin older than the newest entry (a settled state's)."""
+    if not state.timeline:
+        return None
+    oldest = shifted(state.timeline.last_key()[0], -SETTLE_MARGIN)
+    for checkpoint in reversed(state.checkpoints):
+        if checkpoint[0] <= len(state.timeline) and checkpoint[1][0] <= oldest:
+            return checkpoint
+    return None
 
 
 def load(dumped: dict[str, Any]) -> CrownState:

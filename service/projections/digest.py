@@ -60,7 +60,8 @@ def initial_states() -> States:
 def fold_all(
     events: Iterable[Foldable], states: States | None = None, settle: bool = True
 ) -> States:
-    """Feed ``events`` (in position order) to every fold; returns the (mutated) ``states``.
+    """Feed ``events`` (in position order) to every fold of ``states`` (all of them if
+    None); returns the (mutated) ``states``.
 
     Pass ``snapshot(states)`` to keep the states you fold on from. The crown state is
     settled at the end (unless ``settle`` is False), so a batch with backfilled scores
@@ -69,8 +70,8 @@ def fold_all(
     if states is None:
         states = initial_states()
     routes: dict[str, list[tuple[Handler, Any]]] = {}
-    for name, handlers in HANDLERS.items():
-        for type_name, handler in handlers.items():
+    for name in states:
+        for type_name, handler in HANDLERS[name].items():
             routes.setdefault(type_name, []).append((handler, states[name]))
     # Handlers mutate their state in place, so each route binds the state once.
     bound = {type_name: tuple(pairs) for type_name, pairs in routes.items()}
@@ -78,7 +79,7 @@ def fold_all(
     for event in events:
         for handler, state in get(event.type, nothing):
             handler(state, event)
-    if settle:
+    if settle and "crown" in states:
         crown.settle(states["crown"])
     return states
 

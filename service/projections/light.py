@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from orjson import Fragment
 
 from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import States, load_all
@@ -23,18 +24,19 @@ from service.projections.digest import States, load_all
 MENTION_WINDOW = timedelta(days=30)
 
 
-def light_dump(states: States, cutoff: datetime) -> dict[str, Any]:
-    """The light form of ``states``; mentions before ``cutoff`` are left out."""
+def light_dump(states: States, cutoff: datetime, crown: bytes | None = None) -> dict[str, Any]:
+    """The light form of ``states``; mentions before ``cutoff`` are left out. ``crown``: the
+    crown's part already dumped as JSON (a rebuild folds the crown in another process)."""
     return {
         "catalog": catalog.dump(states["catalog"]),
         "standings": standings_codec.dump(states["standings"]),
-        "crown": crown_codec.dump_light(states["crown"]),
+        "crown": crown_codec.dump_light(states["crown"]) if crown is None else Fragment(crown),
         "places": places.dump(states["places"], since=cutoff),
     }
 
 
-def encode_light(states: States, cutoff: datetime) -> bytes:
-    return zlib.compress(orjson.dumps(light_dump(states, cutoff)), 1)
+def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -> bytes:
+    return zlib.compress(orjson.dumps(light_dump(states, cutoff, crown)), 1)
 
 
 def decode_light(blob: bytes) -> States:

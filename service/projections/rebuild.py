@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 
 from service import appendsql, reader
 from service.checkpoints import write_checkpoint
 from service.db import WRITE
+from service.events import FoldEvent
 from service.gcpause import paused_gc
-from service.projections import crown, ladder, snapshots
+from service.projections import crownfold, ladder, snapshots
+from service.projections.crownfold import Parts
 from service.projections.digest import FOLDED_TYPES, States, digests, fold_all, initial_states
 from service.projections.persist import NAME, write_rows
 from service.projections.rows import materialize
@@ -32,28 +35,67 @@ class Rebuilt:
         return digests(self.states)
 
 
-def fold_log(conn: Connection, head: int, progress: Progress | None = None) -> States:
-    """Fold the log up to ``head`` into fresh states, in position order."""
-    states, after = initial_states(), 0
-    while after < head:
-        chunk = reader.fetch_folds(conn, after, head, types=FOLDED_TYPES)
-        if not chunk:
-            break
-        fold_all(chunk, states, settle=False)  # settled once, at the end
-        before, after = after, chunk[-1].position
-        if progress is not None:
-            progress(after - before)  # positions, so the bar ends at the head
-    if progress is not None and head > after:
-        progress(head - after)
-    crown.settle(states["crown"])
+def fold_log(
+    conn: Connection, head: int, progress: Progress | None = None, processes: int | None = None
+) -> States:
+    """Fold the log up to ``head`` into fresh states, in position order (the crown in a
+    second process on a large log: ``crownfold``)."""
+    url = crownfold.child_url(conn.engine, head, processes)
+    states = initial_states()
+    for _window in _fold_windows(conn, states, head, reader.CHUNK, url, (0, 0), progress):
+        pass
     return states
 
 
-def rebuild_in_memory(engine: Engine, progress: Progress | None = None) -> Rebuilt:
+def _fold_windows(
+    conn: Connection,
+    states: States,
+    head: int,
+    step: int,
+    url: str | None,
+    every: tuple[int, int],
+    progress: Progress | None,
+) -> Iterator[tuple[int, int, FoldEvent | None, datetime | None, Parts | None]]:
+    """Fold every window of ``step`` positions into ``states``; yield, where a snapshot is
+    due (``every``: light and full spacing), ``(after, until, last event, latest occurred_at
+    so far, crown parts)``.
+    The crown is folded in a child process reading the log at ``url`` (None: here)."""
+    others = {name: state for name, state in states.items() if name != "crown"}
+    side: crownfold.CrownProcess | crownfold.LocalCrown
+    side = crownfold.CrownProcess(url, head, step, *every) if url else crownfold.LocalCrown()
+    try:
+        last: FoldEvent | None = None
+        newest: datetime | None = None
+        for after, until in crownfold.windows(head, step):
+            chunk = reader.fetch_folds(conn, after, until, limit=step, types=FOLDED_TYPES)
+            fold_all(chunk, others, settle=False)
+            if isinstance(side, crownfold.LocalCrown):
+                side.fold(chunk)
+            if chunk:
+                last, latest = chunk[-1], max(event.occurred_at for event in chunk)
+                newest = latest if newest is None or latest > newest else newest
+            kinds = crownfold.due_kinds(until, after, *every)
+            if isinstance(side, crownfold.LocalCrown):
+                parts = side.window_done(kinds)
+            else:
+                parts = side.parts(until) if kinds else None
+            if kinds:
+                yield after, until, last, newest, parts
+            if progress is not None:
+                progress(until - after)  # positions, so the bar ends at the head
+        states["crown"] = side.result()
+    finally:
+        if isinstance(side, crownfold.CrownProcess):
+            side.close()
+
+
+def rebuild_in_memory(
+    engine: Engine, progress: Progress | None = None, processes: int | None = None
+) -> Rebuilt:
     """The projections a full replay of the current log produces (nothing is written)."""
     with paused_gc(), engine.connect() as conn:
         head = appendsql.head(conn)[0]
-        states = fold_log(conn, head, progress)
+        states = fold_log(conn, head, progress, processes)
     return Rebuilt(states, head)
 
 
@@ -62,10 +104,13 @@ def rebuild(
     progress: Progress | None = None,
     light_every: int = snapshots.LIGHT_EVERY,
     full_every: int = 500_000,
+    processes: int | None = None,
 ) -> Rebuilt:
     """Replace every stored projection (rows, checkpoint, snapshots) by a replay from
     position 0, under the log lock; snapshots every ``light_every`` / ``full_every`` events
-    (0: none — they are an optimisation, and the appends that follow add them as they go)."""
+    (0: none — they are an optimisation, and the appends that follow add them as they go).
+    ``processes``: 1 folds in this process, 2 folds the crown in a second one (default: 2
+    on a large log, ``CROWNLOG_REBUILD_PROCESSES`` if set)."""
     step = math.gcd(light_every or reader.CHUNK, full_every or reader.CHUNK, reader.CHUNK)
     with paused_gc(), engine.connect() as conn, conn.execution_options(**WRITE).begin():
         lock_log(conn)
@@ -74,33 +119,20 @@ def rebuild(
         snapshots.clear(conn)
         ladder.clear(conn)
         conn.execute(checkpoints.delete().where(checkpoints.c.name == NAME))
-        states, after, newest, unsettled = initial_states(), 0, None, 0
-        while after < head:
-            # Chunks end on snapshot boundaries, so each snapshot is taken exactly there.
-            chunk = reader.fetch_folds(conn, after, head, limit=step, types=FOLDED_TYPES)
-            if not chunk:
-                break
-            fold_all(chunk, states, settle=False)
-            unsettled += len(chunk)
-            latest = max(event.occurred_at for event in chunk)
-            newest = latest if newest is None or latest > newest else newest
-            before, after = after, chunk[-1].position
-            # A snapshot needs a settled crown; after a backfill that replay can span the
-            # whole timeline, so the snapshots wait until the events folded since pay for it
-            # (settling every chunk of a long backfill made the rebuild quadratic).
-            due = snapshots.due(after, before, light_every, full_every)
-            if due and crown.replay_cost(states["crown"]) <= unsettled:
-                crown.settle(states["crown"])
-                unsettled = 0
+        states = initial_states()
+        url = crownfold.child_url(engine, head, processes)
+        every = (light_every, full_every)
+        for after, until, last, newest, parts in _fold_windows(
+            conn, states, head, step, url, every, progress
+        ):
+            # No parts: a backfill's crown replay waits, and so does the snapshot.
+            if parts is not None and last is not None:
                 snapshots.take(
-                    conn, states, after, before, chunk[-1].recorded_at, newest, light_every,
-                    full_every,
+                    conn, states, until, after, last.recorded_at, newest, light_every,
+                    full_every, parts,
                 )  # fmt: skip
-            if progress is not None:
-                progress(after - before)  # positions, so the bar ends at the head
-        crown.settle(states["crown"])
         if head:
             write_rows(conn, materialize(states), [], head)
-            last = reader.fetch(conn, head - 1, head)[-1]
-            write_checkpoint(conn, NAME, head, last.recorded_at)
+            last_event = reader.fetch(conn, head - 1, head)[-1]
+            write_checkpoint(conn, NAME, head, last_event.recorded_at)
     return Rebuilt(states, head)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ FULL_EVERY = 100_000
 #: Marks a full snapshot whose crown timeline and mention times are to be read from the log.
 HISTORY = "history_in_log"
 _HISTORY_TYPES = frozenset({*crown.HANDLERS, *places.HANDLERS})
-_NEVER = (datetime.min.replace(tzinfo=UTC), 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +45,26 @@ class Loaded:
     occurred_max: datetime | None = None
 
 
-def encode_full(states: States) -> bytes:
+def encode_full(states: States, crown_json: bytes | None = None) -> bytes:
     """Every state but the two that grow with the log — the crown's timeline and the mention
     times — which ``load_full`` reads back from the log: a snapshot costs what the
     projections weigh, not what the log does (taking whole dumps every N events made appends
-    and rebuilds quadratic)."""
+    and rebuilds quadratic). ``crown_json``: the crown's part, already dumped."""
     dumped = {
         "catalog": catalog.dump(states["catalog"]),
         "standings": standings_codec.dump(states["standings"]),
-        "crown": {**crown_codec.dump(states["crown"], tail=0), HISTORY: True},
+        "crown": orjson.Fragment(crown_json or crown_part(states["crown"], "full")),
         "places": {"mentions": {}, HISTORY: True},
     }
     return zlib.compress(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS), 1)
+
+
+def crown_part(state: crown.CrownState, kind: str) -> bytes:
+    """The crown's JSON in a ``kind`` (light or full) snapshot of ``state`` (settled)."""
+    if kind == "light":
+        return orjson.dumps(crown_codec.dump_light(state))
+    dumped = {**crown_codec.dump(state, tail=0), HISTORY: True}
+    return orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS)
 
 
 def decode_full(blob: bytes) -> States:
@@ -74,8 +81,7 @@ def restore_history(conn: Connection, states: States, position: int) -> States:
     ``position``) from the log's events up to ``position``."""
     if not states.pop(HISTORY, False):
         return states
-    scratch = crown.initial()
-    scratch.dirty_from = _NEVER  # collect entries only: the snapshot holds the settled race
+    scratch = crown.initial()  # its timeline only: the snapshot holds the settled race
     mentions = states["places"]
     handlers = {**crown.HANDLERS}
     after = 0
@@ -90,7 +96,8 @@ def restore_history(conn: Connection, states: States, position: int) -> States:
             else:
                 places.apply(mentions, event)
         after = chunk[-1].position
-    scratch.timeline.merge(scratch.pending)
+        scratch.timeline.merge(scratch.pending)  # at the end, unless some are backfilled
+        scratch.pending = []
     states["crown"].timeline = scratch.timeline
     return states
 
@@ -109,14 +116,17 @@ def take(
     occurred_max: datetime | None,
     light_every: int = LIGHT_EVERY,
     full_every: int = FULL_EVERY,
+    crown_parts: dict[str, bytes] | None = None,
 ) -> None:
-    """Store the snapshots due when the log moved from ``before`` to ``position``."""
+    """Store the snapshots due when the log moved from ``before`` to ``position``;
+    ``crown_parts``: per kind, the crown's part already dumped (else made of ``states``)."""
+    parts = crown_parts or {}
     due = []
     if light_every and position // light_every > before // light_every:
         cutoff = mention_cutoff(recorded_at, occurred_max)
-        due.append(("light", encode_light(states, cutoff)))
+        due.append(("light", encode_light(states, cutoff, parts.get("light"))))
     if full_every and position // full_every > before // full_every:
-        due.append(("full", encode_full(states)))
+        due.append(("full", encode_full(states, parts.get("full"))))
     for kind, blob in due:
         conn.execute(
             table.insert().values(

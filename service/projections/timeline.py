@@ -83,6 +83,18 @@ class Timeline:
         tail_start = max(0, start - len(self._blocks) * self.block)
         yield from self._tail[tail_start:]
 
+    def segments(self, start: int = 0) -> Iterator[tuple[bytes | None, list[Entry]]]:
+        """The entries from index ``start`` on, as ``(block, entries)`` pieces: ``block`` is
+        the packed bytes a whole block came from (immutable, so a cache key for what is made
+        of its entries), None for a partial block or the unpacked tail."""
+        size = self.block
+        first = start // size
+        for number in range(first, len(self._blocks)):
+            blob = self._blocks[number]
+            skip = start - number * size if number == first else 0
+            yield (None, _unpack(blob)[skip:]) if skip else (blob, _unpack(blob))
+        yield None, self._tail[max(0, start - len(self._blocks) * size) :]
+
     def newest(self, count: int) -> list[Entry]:
         """The newest ``count`` entries, oldest first."""
         if count <= 0:

@@ -5,6 +5,8 @@ to the states at its position."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -108,3 +110,44 @@ def test_past_reads_from_light_snapshots_with_a_replay_base(
     reads = ReadModel(engine, "aa-index", utcnow)
     assert [reads.standings("lmarena-text", at=p) for p in points] == with_snapshots
     assert [reads.crown(at=p) for p in points] == crowns
+
+
+def test_a_backfill_behind_the_light_snapshots_reads_from_an_older_one(
+    engine: Engine, close_checkpoints: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A score appended late about an early moment reaches behind the crown of every light
+    snapshot after it: past reads then fold from a light snapshot taken before that moment
+    (not from a full snapshot, whose history costs a read of the whole log) and still equal
+    the answers computed without any snapshot."""
+    events = generate(3000)
+    early = next(e for e in events[900:] if e.type == "ScoreReported")
+    late = replace(
+        early,
+        stream="score:late",
+        version=1,
+        data={**early.data, "value": early.data["value"] + 500},
+        recorded_at=events[2499].recorded_at,
+        key=None,
+    )
+    events.insert(2500, late)  # position 2501, dated back near position 900
+    events = [replace(event, position=number) for number, event in enumerate(events, 1)]
+    _insert(engine, events)
+    rebuild(engine, light_every=100, full_every=1000)
+    points = [At(position=p) for p in range(2510, 2900, 70)]  # the log backfills again at 2905
+
+    def answers() -> tuple[list[object], list[object]]:
+        reads = ReadModel(engine, "aa-index", utcnow)
+        board = str(late.data["leaderboard"])
+        return [reads.standings(board, at=p) for p in points], [
+            reads.crown(board, at=p) for p in points
+        ]
+
+    def no_full_snapshot(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a full snapshot was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(snapshots, "load_full", no_full_snapshot)
+        with_snapshots = answers()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM projection_snapshots"))
+    assert answers() == with_snapshots

@@ -207,12 +207,16 @@ def test_rows_of_one_snapshot_leave_no_zero_length_reign() -> None:
 def test_checkpoint_spacing_does_not_change_the_result() -> None:
     """Replaying from a checkpoint after a backfill equals replaying from the start."""
     log = race_log()
+    settled_at = len(log.events)
     start = at("2025-06-01")
     for day in range(60):
         log.score(BOARD, "minimax-m1", 1300 + day, start + timedelta(days=day))
     states = {"crown": crown.initial(checkpoint_every=3)}
     plain = {"crown": crown.initial()}
-    for event in log.events:
+    for number, event in enumerate(log.events):
+        if number == settled_at:  # the race so far is settled: what follows is a backfill
+            crown.settle(states["crown"])
+            assert len(states["crown"].checkpoints) > 2
         crown.apply(states["crown"], event)
         crown.apply(plain["crown"], event)
     assert states["crown"].dirty_from is not None
@@ -248,3 +252,67 @@ def test_an_interval_that_starts_where_the_leaders_ends_makes_a_co_holder() -> N
     holder = view(fold_all(log.events))["holder"]
     assert holder["model"] == "glm-4.5"
     assert holder["co_holders"] == ["kimi-k2"]
+
+
+def _fold(events: list[Any], state: crown.CrownState) -> crown.CrownState:
+    for event in events:
+        crown.apply(state, event)
+    return state
+
+
+def test_a_batch_out_of_order_among_itself_needs_no_replay() -> None:
+    """Entries wait for ``settle``, which sorts them: a batch whose entries come in any order
+    (none older than what the race has seen) is merely advanced through, with the result of
+    folding them in time order."""
+    events = race_log().events
+    shuffled = crown.initial()
+    _fold(events[::-1], shuffled)  # newest first: every entry out of order
+    assert shuffled.dirty_from is None  # nothing settled yet, so nothing to replay
+    plain = _fold(events, crown.initial())
+    assert digest("crown", crown.settle(shuffled)) == digest("crown", crown.settle(plain))
+
+
+def test_an_entry_older_than_the_race_marks_a_replay() -> None:
+    log = race_log()
+    state = crown.settle(_fold(log.events, crown.initial()))
+    log.score(BOARD, "minimax-m1", 1500, "2025-07-01")  # behind the newest entry settled
+    crown.apply(state, log.events[-1])
+    assert state.dirty_from is not None and state.dirty_from[0] == at("2025-07-01")
+    assert crown.replay_cost(state) > 1
+    assert digest("crown", crown.settle(state)) == digest("crown", fold_all(log.events)["crown"])
+
+
+def test_settle_older_keeps_the_newest_margin_waiting() -> None:
+    """Between chunks of a long fold only entries a margin older than the newest advance the
+    race; the rest wait, so a score dated a little back in the next chunk costs no replay."""
+    log = race_log()
+    state = _fold(log.events, crown.initial())
+    newest = max(entry[0] for entry in state.pending)
+    crown.settle_older(state, margin=timedelta(days=20))
+    assert state.pending and all(e[0] >= newest - timedelta(days=20) for e in state.pending)
+    assert len(state.timeline) > 0
+    assert all(e[0] < newest - timedelta(days=20) for e in state.timeline.entries())
+    log.score(BOARD, "minimax-m1", 1500, newest - timedelta(days=5))  # in the margin
+    crown.apply(state, log.events[-1])
+    assert state.dirty_from is None
+    assert digest("crown", crown.settle(state)) == digest("crown", fold_all(log.events)["crown"])
+
+
+def test_old_replay_checkpoints_are_thinned() -> None:
+    """The newest checkpoints stay dense and older ones sparse: their number (race copies)
+    grows with the timeline only by a ``SPARSE_EVERY``-th, and a replay from a sparse one still
+    gives the same result."""
+    log = cast(Log())
+    start = at("2025-06-01")
+    for step in range(400):
+        log.score(BOARD, "kimi-k2", 1300 + step % 7, start + timedelta(hours=step))
+    state = crown.settle(_fold(log.events, crown.initial(checkpoint_every=2)))
+    entries = len(state.timeline)
+    counts = [replayed for replayed, _key, _race in state.checkpoints]
+    dense = crown.DENSE_CHECKPOINTS
+    assert len(counts) <= dense + entries // (2 * crown.SPARSE_EVERY) + 1
+    assert counts[-dense:] == list(range(counts[-1] - 2 * (dense - 1), counts[-1] + 1, 2))
+    assert all(n % (2 * crown.SPARSE_EVERY) == 0 for n in counts[:-dense])
+    log.score(BOARD, "glm-4.5", 1600, start + timedelta(hours=3))  # far back: a sparse base
+    crown.apply(state, log.events[-1])
+    assert digest("crown", crown.settle(state)) == digest("crown", fold_all(log.events)["crown"])

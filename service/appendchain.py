@@ -32,16 +32,13 @@ from service.events import FIELDS, AppendResult, NewEvent, Provenance, StoredEve
 
 #: Each envelope field's slot setter, in ``FIELDS`` order (no frozen ``__setattr__``).
 _SETTERS = tuple(StoredEvent.__dict__[name].__set__ for name in FIELDS)
-_STREAM_TYPE_SCHEMA = attrgetter("stream", "type", "schema")
-_KEY_OCCURRED_SOURCE = attrgetter("key", "occurred_at", "source")
-_S, _T, _SC, _K, _O, _SO = map(
-    attrgetter, ("stream", "type", "schema", "key", "occurred_at", "source")
+_STREAM, _TYPE, _SCHEMA, _KEY, _OCCURRED, _SOURCE, _DATA, _TZINFO = map(
+    attrgetter, ("stream", "type", "schema", "key", "occurred_at", "source", "data", "tzinfo")
 )
-_DATA, _TZINFO = attrgetter("data"), attrgetter("tzinfo")
 _SOURCE_FIELDS = attrgetter("source_id", "item_id", "url", "sha256")
 _SORTED_DUMPS = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
 #: The envelope up to ``prev_hash``'s value, and after it (the recorded time is the batch's,
-#: spliced in once per batch).
+#: spliced in once per batch). Canonical time texts need no JSON escaping, nor ``%``.
 _HEAD = b'{"data":%b,"key":%b,"occurred_at":"%b","position":%d,"prev_hash":"'
 _TAIL = b',"schema":%d,"source":%b,"stream":%b,"type":%b,"version":%d}'
 
@@ -49,7 +46,7 @@ _TAIL = b',"schema":%d,"source":%b,"stream":%b,"type":%b,"version":%d}'
 def time_texts(moments: Sequence[datetime]) -> list[bytes]:
     """``format_time`` of each of ``moments`` (UTF-8), in bulk.
 
-    orjson writes a list of aware UTC times as ``isoformat()`` would, at a tenth of the cost,
+    orjson writes a list of aware UTC times as ``isoformat()`` would, at a fraction of the cost,
     but drops a zero fraction: it is put back, so every text keeps ``format_time``'s width.
     Other offsets (and ``datetime`` subclasses) go through ``format_time`` itself."""
     # ``== {UTC}`` admits only ``timezone`` objects of offset zero: orjson writes them as UTC.
@@ -69,7 +66,9 @@ class Batch:
     """A chained batch: its driver rows, and what its stored events are built from."""
 
     rows: list[tuple[Any, ...]]
-    parts: tuple[Sequence[Any], ...]  # per ``FIELDS``, the data as canonical JSON
+    #: Each field's values in ``FIELDS`` order (``data`` as its canonical JSON; the
+    #: ``recorded_at`` entry unused: it is ``recorded_at`` below, for every event).
+    parts: tuple[Sequence[Any], ...]
     recorded_at: datetime
 
     @property
@@ -92,7 +91,8 @@ class Batch:
 
 class AppendedLater(AppendResult):
     """An ``AppendResult`` whose stored events are built when first asked for: a writer that
-    only needs the append done (a bulk load, most polls) does not pay for them."""
+    only needs the append done (a bulk load, an import) does not pay for them. Equal to an
+    ``AppendResult`` of the same events and skipped keys."""
 
     __slots__ = ("_batch",)
     _batch: Batch
@@ -145,8 +145,8 @@ def chain(
 ) -> Batch:
     """``chain_batch``, its stored events left to be built on demand."""
     positions = range(position + 1, position + len(fresh) + 1)
-    streams, types, schemas = list(map(_S, fresh)), list(map(_T, fresh)), list(map(_SC, fresh))
-    keys, occurred, sources = list(map(_K, fresh)), list(map(_O, fresh)), list(map(_SO, fresh))
+    streams, types, schemas = map(list, (map(g, fresh) for g in (_STREAM, _TYPE, _SCHEMA)))
+    keys, occurred, sources = map(list, (map(g, fresh) for g in (_KEY, _OCCURRED, _SOURCE)))
     numbers: list[int] = []
     for stream in streams:
         version = versions[stream] = versions.get(stream, 0) + 1

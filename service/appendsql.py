@@ -7,9 +7,10 @@ than the database itself, so the writer builds driver-level rows here. Reads sti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -60,9 +61,38 @@ def time_value(conn: Connection) -> Callable[[str, datetime], Any]:
     return lambda _text, moment: to_utc(moment)
 
 
+def json_time_value(conn: Connection) -> Callable[[bytes, datetime], Any]:
+    """``time_value`` given the canonical text as JSON (in quotes, UTF-8) and the time."""
+    if conn.dialect.name == "sqlite":
+        return lambda json, _moment: json[1:-1].replace(b"T", b" ", 1).decode()
+    return lambda _json, moment: moment if moment.tzinfo is UTC else to_utc(moment)
+
+
+def time_values(conn: Connection, texts: list[bytes], moments: list[datetime]) -> list[Any]:
+    if conn.dialect.name == "sqlite":
+        return b"\n".join(texts).decode().replace("T", " ").split("\n")
+    return [moment if moment.tzinfo is UTC else to_utc(moment) for moment in moments]
+
+
 def _array(conn: Connection, values: Iterable[str]) -> Any:
-    ordered = sorted(set(values))
-    return orjson.dumps(ordered).decode() if conn.dialect.name == "sqlite" else ordered
+    listed = list(values)  # in any order, repeats and all: the survey only looks them up
+    return orjson.dumps(listed).decode() if conn.dialect.name == "sqlite" else listed
+
+
+@contextmanager
+def driver_transaction(conn: Connection) -> Iterator[None]:
+    """A SQLite write transaction (``BEGIN IMMEDIATE``, as ``service.db.WRITE`` takes) run on
+    the driver's connection, past SQLAlchemy's transaction bookkeeping: that costs twice
+    the database's own begin and commit. Only for work done on the driver connection alone
+    (as the append's is here): a SQLAlchemy statement inside would try to begin again."""
+    driver = conn.connection.driver_connection
+    driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    try:
+        yield
+    except BaseException:
+        driver.rollback()  # type: ignore[union-attr]
+        raise
+    driver.commit()  # type: ignore[union-attr]
 
 
 def head(conn: Connection) -> tuple[int, str]:

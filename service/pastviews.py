@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from datetime import datetime
 from threading import Lock
 
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
 from service import reader
-from service.clock import shifted
 from service.projections import crown, ladder, snapshots
 from service.projections.digest import States, initial_states
-from service.projections.light import needs_full
-from service.projections.persist import fold_range
+from service.projections.persist import fold_from_light, fold_range
 from service.timepoint import At
 
 CACHE_SIZE = 8
-#: How far back (in positions) an older light snapshot is still worth folding from.
-RETRY_SPAN = 5 * snapshots.LIGHT_EVERY
-#: How many older light snapshots are tried, each from before the last one's backfill.
-RETRIES = 3
 log = structlog.get_logger("crownlog.reads")
 
 
@@ -84,30 +78,6 @@ class PastStates:
                 self._cache.popitem(last=False)
         return states
 
-    @staticmethod
-    def _from_light(conn: Connection, position: int, as_of: datetime | None) -> States | None:
-        """States after ``position`` folded from the newest light snapshot whose crown can
-        take what follows it; None when only a full snapshot will do.
-
-        A light snapshot's crown keeps only its newest timeline entries, so an event folded
-        after it that is older in world time than those (a backfill) needs history. An older
-        light snapshot taken before that event's time needs none: a few snapshots back, its
-        fold costs far less than reading the whole history in (``snapshots.load_full``)."""
-        light = snapshots.load_light(conn, position, as_of)
-        fold_range(conn, light.states, light.position, position, as_of, settle=False)
-        for _attempt in range(RETRIES):
-            if light.position == 0 or not needs_full(light.states):
-                return light.states
-            dirty = light.states["crown"].dirty_from[0]
-            before = shifted(dirty, -timedelta.resolution)
-            light = snapshots.load_light(
-                conn, position, before if as_of is None else min(as_of, before)
-            )
-            if light.position == 0 or position - light.position > RETRY_SPAN:
-                return None
-            fold_range(conn, light.states, light.position, position, as_of, settle=False)
-        return None if needs_full(light.states) else light.states
-
     def _compute(
         self, conn: Connection, position: int, as_of: datetime | None, exact: bool
     ) -> States:
@@ -121,9 +91,9 @@ class PastStates:
                 self._extend_later()
             return states
         if not exact:
-            light = self._from_light(conn, position, as_of)
+            light = fold_from_light(conn, position, as_of)
             if light is not None:
-                return light
+                return light.states
             # A backfill reached far behind the light snapshots: start from full states.
         full = snapshots.load_full(conn, position, as_of)
         fold_range(conn, full.states, full.position, position, as_of)

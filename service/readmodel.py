@@ -29,7 +29,7 @@ from service.projections.catalog_view import lab_of, model_view, open_weights, p
 from service.projections.digest import States, initial_states, snapshot
 from service.projections.disputes import disputes_view
 from service.projections.light import needs_full
-from service.projections.persist import NAME, fold_range
+from service.projections.persist import NAME, fold_from_light, fold_range
 from service.projections.places import places_view
 from service.projections.standings import standings_view
 from service.schema import events as events_table
@@ -109,16 +109,19 @@ class ReadModel:
         """Fold the working states up to ``head``. From scratch they start at the newest light
         snapshot, so the service's memory and first read follow the projections' size, not the
         log's; a backfill reaching behind that snapshot's crown (which keeps only its newest
-        timeline entry) starts them again from a full snapshot. The caller holds the lock."""
+        timeline entries) starts them again from an older light snapshot taken before it, or
+        failing that from a full one (``fold_from_light``). The caller holds the lock."""
         start = self._folded.position
-        if start == 0:
-            light = snapshots.load_light(conn, head)
-            self._working, start, self._partial = light.states, light.position, light.position > 0
-        fold_range(conn, self._working, start, head, settle=False)
-        if self._partial and needs_full(self._working):
-            full = snapshots.load_full(conn, head)
-            self._working, self._partial = full.states, False
-            fold_range(conn, self._working, full.position, head, settle=False)
+        if start > 0:
+            fold_range(conn, self._working, start, head, settle=False)
+        if start == 0 or (self._partial and needs_full(self._working)):
+            light = fold_from_light(conn, head)
+            if light is not None:
+                self._working, self._partial = light.states, light.position > 0
+            else:
+                full = snapshots.load_full(conn, head)
+                self._working, self._partial = full.states, False
+                fold_range(conn, self._working, full.position, head, settle=False)
         crown.settle(self._working["crown"])
 
     def _follow(self, tip: Tip) -> None:

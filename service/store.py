@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from service import appendsql, reader
-from service.appendchain import StreamVersions, chain_batch
+from service.appendchain import AppendedLater, Batch, StreamVersions, chain
 from service.clock import Clock, to_utc, utcnow
 from service.db import WRITE
 from service.errors import ConcurrencyError
@@ -62,6 +62,10 @@ class EventStore:
         must not exist yet); a mismatch raises ``ConcurrencyError``. Events whose idempotency
         key is already in the log (or earlier in the batch) are skipped and reported.
         """
+        if not self._projectors and self.engine.dialect.name == "sqlite":
+            # Nothing but the append runs in it: the driver's own transaction will do.
+            with self.engine.connect() as conn, appendsql.driver_transaction(conn):
+                return self.append_in(conn, events, expected_versions)
         with self.engine.connect() as conn, conn.execution_options(**WRITE).begin():
             return self.append_in(conn, events, expected_versions)
 
@@ -91,13 +95,16 @@ class EventStore:
             _check_expected(events, fresh, versions, expected_versions)
         if not fresh:
             return AppendResult([], skipped)
-        stored, rows = self._chain(
+        batch = self._chain(
             conn, fresh, found.position, found.prev_hash, versions, found.recorded_at
         )
-        appendsql.insert_rows(conn, rows)
-        self.project(conn, stored)
-        self._versions.wrote((found.position, found.prev_hash), stored[-1], versions)
-        return AppendResult(stored, skipped)
+        appendsql.insert_rows(conn, batch.rows)
+        result: AppendResult = AppendedLater(batch, skipped)
+        if self._projectors:  # they fold the stored events now; otherwise built on demand
+            result = AppendResult(batch.events(), skipped)
+            self.project(conn, result.appended)
+        self._versions.wrote((found.position, found.prev_hash), batch.last, versions)
+        return result
 
     def _chain(
         self,
@@ -107,14 +114,14 @@ class EventStore:
         prev_hash: str,
         versions: dict[str, int],
         head_recorded_at: datetime | None,
-    ) -> tuple[list[StoredEvent], list[tuple[Any, ...]]]:
+    ) -> Batch:
         """Number, version and hash ``fresh``; ``recorded_at`` is the clock's time, but never
         earlier than the head's: hosts' clocks differ and step back, and ``known_at`` reads
         rely on time growing with position."""
         recorded_at = to_utc(self._clock())
         if head_recorded_at is not None and recorded_at < head_recorded_at:
             recorded_at = head_recorded_at
-        return chain_batch(conn, fresh, position, prev_hash, versions, recorded_at)
+        return chain(conn, fresh, position, prev_hash, versions, recorded_at)
 
     def insert_verified(self, conn: Connection, events: Sequence[StoredEvent]) -> None:
         """Store already-chained events verbatim (import); the caller verified them."""

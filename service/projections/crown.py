@@ -206,13 +206,14 @@ def settle_older(state: CrownState, margin: timedelta = SETTLE_MARGIN) -> CrownS
 
 def _advance(state: CrownState, ordered: list[Entry]) -> None:
     """Append ``ordered`` (none older than the timeline's newest) and advance the race."""
-    timeline, race, every = state.timeline, state.race, state.checkpoint_every
-    checkpoints = state.checkpoints
+    race, every, checkpoints = state.race, state.checkpoint_every, state.checkpoints
+    count = len(state.timeline)
     for entry in ordered:
-        timeline.append(entry)
         advance(race, entry)
-        if len(timeline) % every == 0:
-            _checkpoint(checkpoints, len(timeline), entry, race, every)
+        count += 1
+        if count % every == 0:
+            _checkpoint(checkpoints, count, entry, race, every)
+    state.timeline.extend(ordered)
 
 
 def _checkpoint(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,9 +20,11 @@ from sqlalchemy.engine import Connection
 
 from service import reader
 from service.checkpoints import write_checkpoint
+from service.clock import shifted
 from service.events import GENESIS_HASH, StoredEvent
 from service.projections import ladder, snapshots
 from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
+from service.projections.light import needs_full
 from service.projections.rows import Rows, changed, materialize
 from service.schema import projection_rows
 from service.upcasting import CURRENT, current_data
@@ -53,6 +55,37 @@ def fold_range(
         newest = latest if newest is None or latest > newest else newest
         after = chunk[-1].position
     return newest
+
+
+#: How far back (in positions) an older light snapshot is still worth folding from.
+RETRY_SPAN = 5 * snapshots.LIGHT_EVERY
+#: How many older light snapshots are tried, each from before the last one's backfill.
+RETRIES = 3
+
+
+def fold_from_light(
+    conn: Connection, position: int, as_of: datetime | None = None
+) -> snapshots.Loaded | None:
+    """States after ``position`` (and ``occurred_at <= as_of``) folded from the newest light
+    snapshot whose crown can take what follows it (crown not settled); None when only a full
+    snapshot will do. ``Loaded.position``: the snapshot it started from (0: the log's start,
+    so the states are complete).
+
+    A light snapshot's crown keeps only its newest timeline entries, so an event folded after
+    it that is older in world time than those (a backfill) needs history (``needs_full``). An
+    older light snapshot taken before that event's time needs none: a few snapshots back, its
+    fold costs far less than reading the whole history in (``snapshots.load_full``)."""
+    light = snapshots.load_light(conn, position, as_of)
+    fold_range(conn, light.states, light.position, position, as_of, settle=False)
+    for _attempt in range(RETRIES):
+        if light.position == 0 or not needs_full(light.states):
+            return light
+        before = shifted(light.states["crown"].dirty_from[0], -timedelta.resolution)
+        light = snapshots.load_light(conn, position, min(as_of, before) if as_of else before)
+        if light.position == 0 or position - light.position > RETRY_SPAN:
+            return None
+        fold_range(conn, light.states, light.position, position, as_of, settle=False)
+    return None if needs_full(light.states) else light
 
 
 def read_rows(conn: Connection) -> Rows:

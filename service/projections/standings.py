@@ -90,9 +90,10 @@ def _board(state: Standings, slug: str) -> Board:
 
 
 def _score(state: Standings, event: Foldable) -> Standings:
+    # Every row of every board snapshot comes here: the hot path of a rebuild, kept flat.
     data = event.data
     when, position, method = event.occurred_at, event.position, data["method"]
-    board = _board(state, data["leaderboard"])
+    board = state.boards.get(data["leaderboard"]) or _board(state, data["leaderboard"])
     first = board.first
     if first is None or when < first[0] or (when == first[0] and position < first[1]):
         board.first = (when, position, method)

@@ -73,6 +73,19 @@ class Timeline:
             self._ends.append(_key(entry))
             self._tail = []
 
+    def extend(self, entries: list[Entry]) -> None:
+        """Add ``entries`` at the end, in their order (the caller keeps the order)."""
+        done, size = 0, self.block
+        while done < len(entries):
+            tail = self._tail
+            room = size - len(tail)
+            tail += entries[done : done + room]
+            done += room
+            if len(tail) >= size:
+                self._blocks.append(_pack(tail))
+                self._ends.append(_key(tail[-1]))
+                self._tail = []
+
     def entries(self, start: int = 0) -> Iterator[Entry]:
         """The entries from index ``start`` on, oldest first."""
         size = self.block

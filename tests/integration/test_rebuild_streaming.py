@@ -13,12 +13,13 @@ from sqlalchemy.engine import Engine
 
 from bench.rebuild_folds import generate
 from service import appendsql, pastviews
+from service.checkpoints import write_checkpoint
 from service.clock import utcnow
 from service.db import WRITE
 from service.events import StoredEvent
 from service.projections import crown, snapshots
 from service.projections.digest import digests, fold_all
-from service.projections.persist import read_rows
+from service.projections.persist import NAME, read_rows
 from service.projections.rebuild import rebuild, rebuild_in_memory
 from service.projections.rows import materialize
 from service.readmodel import ReadModel
@@ -151,3 +152,42 @@ def test_a_backfill_behind_the_light_snapshots_reads_from_an_older_one(
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM projection_snapshots"))
     assert answers() == with_snapshots
+
+
+def test_the_read_model_takes_a_late_score_from_an_older_light_snapshot(
+    engine: Engine, close_checkpoints: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service starts its current states at the newest light snapshot; a score appended
+    after it but dated back behind its crown makes it start from an older light snapshot
+    (never reading the whole history in), with the answers of a fold of every event."""
+    events = generate(2900)[:2830]  # the generated log's own backfill starts at 2831
+    rebuild_at = len(events)
+    early = next(e for e in reversed(events) if e.type == "ScoreReported")
+    late = replace(
+        early,
+        occurred_at=max(e.occurred_at for e in events[:2000]),
+        position=rebuild_at + 1,
+        stream="score:late",
+        version=1,
+        data={**early.data, "value": early.data["value"] + 500},
+        recorded_at=events[-1].recorded_at,
+        key=None,
+    )
+    _insert(engine, events)
+    rebuild(engine, light_every=100, full_every=1000)
+    _insert(engine, [late])  # after the newest snapshot, dated back near position 2000
+    with engine.begin() as conn:  # the projections' checkpoint moves on to it, as an append's
+        write_checkpoint(conn, NAME, late.position, late.recorded_at)
+    board = str(late.data["leaderboard"])
+
+    def no_full_snapshot(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a full snapshot was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(snapshots, "load_full", no_full_snapshot)
+        reads = ReadModel(engine, board, utcnow)
+        answers = (reads.standings(board), reads.crown(board))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM projection_snapshots"))
+    reads = ReadModel(engine, board, utcnow)
+    assert answers == (reads.standings(board), reads.crown(board))

@@ -87,3 +87,29 @@ def test_a_light_snapshot_replays_a_slightly_late_fact_like_the_full_state(
     crown.settle(light["crown"])
     assert light["crown"].race == full["crown"].race
     assert crown.settle(before).race != full["crown"].race  # the late fact counted
+
+
+@pytest.mark.parametrize("sizes", [[1, 2, 3], [4], [9, 0, 7], [3, 5, 12, 1]])
+def test_extend_equals_appending_one_by_one(sizes: list[int]) -> None:
+    rng = random.Random(len(sizes))
+    entries = sorted((_entry(rng, p) for p in range(1, sum(sizes) + 1)), key=lambda e: (e[0], e[1]))
+    one_by_one, extended, done = Timeline(block=4), Timeline(block=4), 0
+    for entry in entries:
+        one_by_one.append(entry)
+    for size in sizes:
+        extended.extend(entries[done : done + size])
+        done += size
+    assert list(extended.entries()) == entries == list(one_by_one.entries())
+    assert len(extended) == len(entries) and extended.last_key() == one_by_one.last_key()
+    assert [list(block) for _blob, block in extended.segments(0)] == [
+        list(block) for _blob, block in one_by_one.segments(0)
+    ]
+
+
+def test_segments_name_whole_blocks_by_their_bytes() -> None:
+    rng = random.Random(3)
+    entries = sorted((_entry(rng, p) for p in range(1, 11)), key=lambda e: (e[0], e[1]))
+    timeline = Timeline(entries, block=4)
+    pieces = list(timeline.segments(2))
+    assert [blob is not None for blob, _entries in pieces] == [False, True, False]
+    assert [e for _blob, part in pieces for e in part] == entries[2:]

@@ -20,6 +20,8 @@ from service.events import NewEvent, Provenance
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 TICK = timedelta(hours=2)
+#: About how many events one tick appends (four board snapshots, news, new models).
+EVENTS_PER_TICK = 240
 #: Board -> how many models each snapshot lists.
 BOARDS = {"lmarena-text": 60, "lmarena-text-style": 60, "aa-index": 40, "lmarena-vision": 30}
 CITIES = ("Beijing", "Hangzhou", "Shanghai", "Shenzhen", "Paris", "San Francisco", "London")
@@ -134,10 +136,15 @@ def _event(
 
 
 def generate(total: int, seed: int = 11) -> Iterator[NewEvent]:
-    """About ``total`` events, in append order."""
+    """About ``total`` events, in append order, none dated after the bench started: a log
+    too long to fit between ``START`` and now starts earlier (10M events: about nine years),
+    as a real log's events happen before they are recorded."""
     world, count, tick = _World(seed), 0, 0
+    ticks = total / EVENTS_PER_TICK * 1.05
+    latest = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - TICK * ticks
+    start = min(START, latest.replace(hour=0))
     while count < total:
-        when = START + TICK * tick
+        when = start + TICK * tick
         batch: list[NewEvent] = []
         if tick == 0:
             for _ in range(120):

@@ -121,20 +121,6 @@ class AppendedLater(AppendResult):
 _APPENDED = AppendResult.__dict__["appended"]
 
 
-def chain_batch(
-    conn: Connection,
-    fresh: Sequence[NewEvent],
-    position: int,
-    prev_hash: str,
-    versions: dict[str, int],
-    recorded_at: datetime,
-) -> tuple[list[StoredEvent], list[tuple[Any, ...]]]:
-    """The stored events and driver rows of ``fresh`` after ``position`` / ``prev_hash``
-    (``versions``: each stream's version so far, updated in place)."""
-    batch = chain(conn, fresh, position, prev_hash, versions, recorded_at)
-    return batch.events(), batch.rows
-
-
 def chain(
     conn: Connection,
     fresh: Sequence[NewEvent],
@@ -143,7 +129,9 @@ def chain(
     versions: dict[str, int],
     recorded_at: datetime,
 ) -> Batch:
-    """``chain_batch``, its stored events left to be built on demand."""
+    """The driver rows of ``fresh`` after ``position`` / ``prev_hash`` (``versions``: each
+    stream's version so far, updated in place), its stored events left to be built on demand
+    (``Batch.events``)."""
     positions = range(position + 1, position + len(fresh) + 1)
     streams, types, schemas = map(list, (map(g, fresh) for g in (_STREAM, _TYPE, _SCHEMA)))
     keys, occurred, sources = map(list, (map(g, fresh) for g in (_KEY, _OCCURRED, _SOURCE)))

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from service.clock import format_time, parse_time
 from service.modelsearch import weights_of
 from service.projections.catalog_view import model_view
-from service.projections.crown import crown_view
+from service.projections.crownview import crown_view
 from service.projections.standings import standings_view
 from service.readmodel import ReadModel, View
 from service.timepoint import At

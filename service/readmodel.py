@@ -24,7 +24,7 @@ from service.checkpoints import read_checkpoint
 from service.clock import Clock, format_time
 from service.listings import board_listings
 from service.pastviews import PastStates
-from service.projections import crown, snapshots
+from service.projections import crown, crownview, snapshots
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
 from service.projections.digest import States, initial_states, snapshot
 from service.projections.disputes import disputes_view
@@ -178,7 +178,7 @@ class ReadModel:
     def crown(self, leaderboard: str | None = None, at: At = At()) -> dict[str, Any]:
         view = self.view(at)
         board = leaderboard or self.crown_board
-        return crown.crown_view(view.states["crown"], view.states["catalog"], board, view.now)
+        return crownview.crown_view(view.states["crown"], view.states["catalog"], board, view.now)
 
     def models(
         self,

@@ -50,15 +50,6 @@ def windows(head: int, step: int) -> Iterator[tuple[int, int]]:
         yield after, min(after + step, head)
 
 
-def due_kinds(until: int, after: int, light_every: int, full_every: int) -> list[str]:
-    """The snapshot kinds due when the log moves from ``after`` to ``until``."""
-    return [
-        kind
-        for kind, every in (("light", light_every), ("full", full_every))
-        if every and until // every > after // every
-    ]
-
-
 class Pacer:
     """When the crown settles during a long fold: between chunks it advances the race
     through the entries a margin older than the newest (``crown.settle_older``); a backfill's
@@ -130,7 +121,7 @@ def fold_crown(
     local = LocalCrown()
     for after, until in windows(head, step):
         local.fold(reader.fetch_folds(conn, after, until, limit=step, types=CROWN_TYPES))
-        kinds = due_kinds(until, after, light_every, full_every)
+        kinds = snapshots.due_kinds(until, after, light_every, full_every)
         parts = local.window_done(kinds)
         if kinds:
             yield until, parts

@@ -21,7 +21,8 @@ from service.clock import format_time
 from service.events import Foldable
 from service.projections.catalog import Catalog
 from service.projections.catalog_view import fact
-from service.projections.crown import CrownState, held_days, reigns
+from service.projections.crown import CrownState, reigns
+from service.projections.crownview import held_days
 from service.projections.standings import Standings, ranks
 
 #: What the view reads once for all places: ranks on the board, crown-days per model, now.

@@ -74,7 +74,7 @@ def _fold_windows(
             if chunk:
                 last, latest = chunk[-1], max(event.occurred_at for event in chunk)
                 newest = latest if newest is None or latest > newest else newest
-            kinds = crownfold.due_kinds(until, after, *every)
+            kinds = snapshots.due_kinds(until, after, *every)
             if isinstance(side, crownfold.LocalCrown):
                 parts = side.window_done(kinds)
             else:

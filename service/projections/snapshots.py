@@ -102,9 +102,13 @@ def restore_history(conn: Connection, states: States, position: int) -> States:
     return states
 
 
-def due(position: int, before: int, light_every: int, full_every: int) -> bool:
-    """True if moving the log from ``before`` to ``position`` makes a snapshot due."""
-    return any(every and position // every > before // every for every in (light_every, full_every))
+def due_kinds(position: int, before: int, light_every: int, full_every: int) -> list[str]:
+    """The snapshot kinds due when the log moves from ``before`` to ``position``."""
+    return [
+        kind
+        for kind, every in (("light", light_every), ("full", full_every))
+        if every and position // every > before // every
+    ]
 
 
 def take(
@@ -122,11 +126,12 @@ def take(
     ``crown_parts``: per kind, the crown's part already dumped (else made of ``states``)."""
     parts = crown_parts or {}
     due = []
-    if light_every and position // light_every > before // light_every:
-        cutoff = mention_cutoff(recorded_at, occurred_max)
-        due.append(("light", encode_light(states, cutoff, parts.get("light"))))
-    if full_every and position // full_every > before // full_every:
-        due.append(("full", encode_full(states, parts.get("full"))))
+    for kind in due_kinds(position, before, light_every, full_every):
+        if kind == "light":
+            cutoff = mention_cutoff(recorded_at, occurred_max)
+            due.append((kind, encode_light(states, cutoff, parts.get(kind))))
+        else:
+            due.append((kind, encode_full(states, parts.get(kind))))
     for kind, blob in due:
         conn.execute(
             table.insert().values(

@@ -97,6 +97,14 @@ def test_sqlite_paths_that_cannot_work_are_exit_4_and_create_nothing(tmp_path: P
 DROP = "-dac_override,-dac_read_search"
 
 
+SETPRIV = shutil.which("setpriv")
+#: Root ignores file permissions; util-linux ``setpriv`` drops the capabilities that let it.
+needs_permissions = pytest.mark.skipif(
+    os.geteuid() == 0 and SETPRIV is None,
+    reason="running as root without util-linux setpriv: root ignores file permissions",
+)
+
+
 def _bound_by_permissions(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``crownlog ARGS`` held to file permissions (as root: with the overriding capabilities
     dropped by util-linux ``setpriv``)."""
@@ -104,16 +112,15 @@ def _bound_by_permissions(*args: str, url: str, cwd: Path) -> subprocess.Complet
     environment["CROWNLOG_DATABASE_URL"] = url
     prefix: list[str] = []
     if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without util-linux setpriv: root ignores permissions")
-        prefix = [setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}", "--"]
+        assert SETPRIV is not None  # the tests that come here are marked ``needs_permissions``
+        prefix = [SETPRIV, f"--inh-caps={DROP}", f"--bounding-set={DROP}", "--"]
     return subprocess.run(
         [*prefix, CROWNLOG, *args], cwd=cwd, env=environment, capture_output=True, text=True,
         timeout=120,
     )  # fmt: skip
 
 
+@needs_permissions
 @pytest.mark.parametrize("read_only", ["file", "folder"])
 def test_a_read_only_sqlite_database_is_exit_3_and_unchanged(
     read_only: str, tmp_path: Path

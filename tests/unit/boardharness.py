@@ -19,7 +19,7 @@ from jobs.interpret import learned_models, model_states
 from jobs.observation import Observation, content_hash
 from service.clock import format_time
 from service.events import NewEvent, Provenance
-from service.projections import crown, standings
+from service.projections import crownview, standings
 from service.projections.digest import fold_all
 from service.projections.timeaxis import as_of
 from tests.unit.eventbuilders import Log
@@ -103,7 +103,7 @@ class Arrivals:
         catalog = states["catalog"]
         return {
             "standings": standings.standings_view(states["standings"], catalog, BOARD),
-            "crown": crown.crown_view(states["crown"], catalog, BOARD, moment),
+            "crown": crownview.crown_view(states["crown"], catalog, BOARD, moment),
         }
 
     def types(self) -> list[str]:

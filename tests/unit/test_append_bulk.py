@@ -6,6 +6,7 @@ field."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -13,12 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service import appendsql
-from service.appendchain import chain, chain_batch, time_texts
+from service.appendchain import chain, time_texts
 from service.chain import event_hash, verify
 from service.clock import format_time
 from service.events import GENESIS_HASH, NewEvent, Provenance, StoredEvent
 
 RECORDED = datetime(2025, 7, 28, 12, 5, 0, 250, tzinfo=UTC)
+
+
+def _chained(*args: Any) -> tuple[list[Any], list[Any]]:
+    """The stored events and rows ``chain`` gives for ``args``."""
+    batch = chain(*args)
+    return batch.events(), batch.rows
 
 
 class Moment(datetime):
@@ -110,8 +117,8 @@ def test_a_batch_hashes_and_stores_as_the_slow_path_does() -> None:
     engine = sa.create_engine("sqlite://")
     versions: dict[str, int] = {}  # shared by the batches, as the store's survey gives it
     with engine.connect() as conn:
-        first, _rows = chain_batch(conn, events[:20], 0, GENESIS_HASH, versions, RECORDED)
-        rest, rows = chain_batch(conn, events[20:], 20, first[-1].hash, versions, RECORDED)
+        first, _rows = _chained(conn, events[:20], 0, GENESIS_HASH, versions, RECORDED)
+        rest, rows = _chained(conn, events[20:], 20, first[-1].hash, versions, RECORDED)
     expected: list[StoredEvent] = []
     seen: dict[str, int] = {}
     for n, event in enumerate(events):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
-from service.appendchain import chain_batch
+from service.appendchain import chain
 from service.chain import canonical_json, envelope_bytes, envelope_dict, event_hash, verify
 from service.clock import format_time
 from service.events import GENESIS_HASH, NewEvent, Provenance, StoredEvent
@@ -47,6 +48,12 @@ ENVELOPE = StoredEvent(
     prev_hash=GENESIS_HASH,
     hash=KNOWN_HASH,
 )
+
+
+def _chained(*args: Any) -> tuple[list[Any], list[Any]]:
+    """The stored events and rows ``chain`` gives for ``args``."""
+    batch = chain(*args)
+    return batch.events(), batch.rows
 
 
 def test_the_canonical_bytes_of_a_fixed_envelope() -> None:
@@ -110,11 +117,11 @@ def _new(event: StoredEvent) -> NewEvent:
 
 
 def test_the_append_batch_gives_the_known_hash() -> None:
-    """The store's batch loop (``chain_batch``) hashes the fixed envelope to the literal, and
+    """The store's batch loop (``chain``) hashes the fixed envelope to the literal, and
     its stored event is the envelope itself."""
     engine = sa.create_engine("sqlite://")
     with engine.connect() as conn:
-        stored, rows = chain_batch(conn, [_new(ENVELOPE)], 0, GENESIS_HASH, {},
+        stored, rows = _chained(conn, [_new(ENVELOPE)], 0, GENESIS_HASH, {},
                                    ENVELOPE.recorded_at)  # fmt: skip
     assert stored == [ENVELOPE]
     assert rows[0][-1] == KNOWN_HASH
@@ -139,8 +146,8 @@ def test_the_append_batch_agrees_with_the_verifier() -> None:
     ]
     engine = sa.create_engine("sqlite://")
     with engine.connect() as conn:
-        first, _rows = chain_batch(conn, events[:25], 0, GENESIS_HASH, {}, ENVELOPE.recorded_at)
-        rest, _rows = chain_batch(conn, events[25:], 25, first[-1].hash, {},
+        first, _rows = _chained(conn, events[:25], 0, GENESIS_HASH, {}, ENVELOPE.recorded_at)
+        rest, _rows = _chained(conn, events[25:], 25, first[-1].hash, {},
                                   ENVELOPE.recorded_at)  # fmt: skip
     assert verify(first + rest) == 40
     assert [e.hash for e in first + rest] == [event_hash(e) for e in first + rest]

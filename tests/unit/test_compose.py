@@ -121,14 +121,15 @@ def _compose_cli() -> list[str] | None:
     return None
 
 
+@pytest.mark.skipif(
+    _compose_cli() is None,
+    reason="no compose CLI here (neither `docker compose` nor `docker-compose`): install one "
+    "to validate the file with it; the parse tests above still run",
+)
 def test_the_compose_cli_accepts_the_file() -> None:
     """``docker compose config`` (no engine needed) validates the file where the CLI exists."""
     command = _compose_cli()
-    if command is None:
-        pytest.skip(
-            "no compose CLI here (neither `docker compose` nor `docker-compose`): install one to "
-            "validate the file with it; the parse tests above still run"
-        )
+    assert command is not None
     result = subprocess.run(
         [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
         capture_output=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from service.projections import crown
+from service.projections import crown, crownview
 from service.projections.digest import digest, fold_all
 from service.projections.timeaxis import as_of, known_at
 from tests.unit.eventbuilders import AUG_02, AUG_15, BOARD, JUL_18, JUN_17, Log, at, cast, race_log
@@ -19,7 +19,7 @@ NOW = "2025-09-01"
 
 
 def view(states: dict[str, Any], now: str = NOW) -> dict[str, Any]:
-    return crown.crown_view(states["crown"], states["catalog"], BOARD, at(now))
+    return crownview.crown_view(states["crown"], states["catalog"], BOARD, at(now))
 
 
 def spans(result: dict[str, Any]) -> list[tuple[str, str, str | None]]:

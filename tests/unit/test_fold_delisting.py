@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.projections import crown, standings
+from service.projections import crownview, standings
 from service.projections.digest import fold_all
 from service.projections.timeaxis import as_of
 from tests.unit.eventbuilders import BOARD, Log, at, cast
@@ -28,7 +28,7 @@ def models_at(log: Log, when: str) -> set[str]:
 
 
 def reigns(states: dict[str, Any], now: str = "2025-12-31") -> list[tuple[str, str, str | None]]:
-    result = crown.crown_view(states["crown"], states["catalog"], BOARD, at(now))
+    result = crownview.crown_view(states["crown"], states["catalog"], BOARD, at(now))
     return [(r["model"], r["from"][:10], r["to"] and r["to"][:10]) for r in result["reigns"]]
 
 
@@ -154,7 +154,7 @@ def test_co_holders_leave_with_their_model() -> None:
     assert _holder(log)["co_holders"] == ["step-3"]
     log.score(BOARD, "qwen3-235b-a22b-instruct-2507", 1440, "2025-08-30", ci=(1436, 1444),
               complete=True)  # fmt: skip
-    ended = crown.crown_view(
+    ended = crownview.crown_view(
         fold_all(log.events)["crown"], fold_all(log.events)["catalog"], BOARD, at("2025-09-01")
     )["reigns"][0]
     assert (ended["model"], ended["co_holders"]) == ("glm-4.5", ["step-3"])
@@ -176,5 +176,5 @@ def test_reigns_follow_a_late_snapshot_that_delists_the_holder() -> None:
 
 def _holder(log: Log) -> dict[str, Any]:
     states = fold_all(log.events)
-    holder = crown.crown_view(states["crown"], states["catalog"], BOARD, at("2025-09-01"))
+    holder = crownview.crown_view(states["crown"], states["catalog"], BOARD, at("2025-09-01"))
     return holder["holder"]  # type: ignore[no-any-return]

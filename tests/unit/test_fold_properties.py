@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from service.projections import crown, digest, places, standings, timeaxis
+from service.projections import crown, crownview, digest, places, standings, timeaxis
 from service.projections.catalog_view import lab_view, model_view
 from service.projections.digest import digests, fold_all
 from service.projections.weights import allowed
@@ -157,7 +157,7 @@ def views(states: dict[str, Any]) -> dict[str, Any]:
         "models": {slug: model_view(cat, slug) for slug in MODELS},
         "labs": {slug: lab_view(cat, slug) for slug in LABS},
         "standings": {b: standings.standings_view(states["standings"], cat, b) for b in BOARDS},
-        "crown": {b: crown.crown_view(states["crown"], cat, b, now) for b in BOARDS},
+        "crown": {b: crownview.crown_view(states["crown"], cat, b, now) for b in BOARDS},
         "places": places.places_view(
             states["places"], cat, states["standings"], states["crown"], BOARDS[0], now
         ),
@@ -277,7 +277,7 @@ def test_crown_holder_is_the_best_open_row_of_the_standings(groups: Any) -> None
     for board in BOARDS:
         rows = standings.standings_view(states["standings"], states["catalog"], board)["rows"]
         best = next((row["model"] for row in rows if allowed(row["weights"], rule)), None)
-        holder = crown.crown_view(states["crown"], states["catalog"], board, END)["holder"]
+        holder = crownview.crown_view(states["crown"], states["catalog"], board, END)["holder"]
         assert (holder and holder["model"]) == best
 
 

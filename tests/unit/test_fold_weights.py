@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.projections import crown, standings
+from service.projections import crownview, standings
 from service.projections.catalog_view import model_view
 from service.projections.digest import digests, fold_all
 from service.projections.timeaxis import as_of, known_at
@@ -47,7 +47,7 @@ def weights_of(states: dict[str, Any]) -> dict[str, tuple[str, bool | None]]:
 
 
 def crown_view(states: dict[str, Any], now: str = "2025-12-01") -> dict[str, Any]:
-    return crown.crown_view(states["crown"], states["catalog"], BOARD, at(now))
+    return crownview.crown_view(states["crown"], states["catalog"], BOARD, at(now))
 
 
 def test_the_status_rules() -> None:

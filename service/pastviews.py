@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from service import reader
 from service.projections import crown, ladder, snapshots
-from service.projections.digest import States, initial_states
+from service.projections.digest import Names, States, initial_states
 from service.projections.persist import fold_from_light, fold_range
 from service.timepoint import At
 
@@ -57,21 +57,26 @@ class PastStates:
                 return reader.last_position_recorded_by(conn, at.known_at)
         return head
 
-    def states(self, at: At, position: int, exact: bool = False) -> States:
+    def states(self, at: At, position: int, exact: bool = False, names: Names = None) -> States:
         """Settled states after ``position``, restricted to ``occurred_at <= at.as_of``.
 
         By default they come from the nearest light snapshot: every view of them is exact,
         but the crown keeps only its newest timeline entry and places the recent mentions.
-        ``exact`` gives the full fold states (for digests), from full snapshots.
+        ``exact`` gives the full fold states (for digests), from full snapshots. ``names``:
+        only those states (a view reads two or three of the four), all if None.
         """
-        key = (position, at.as_of, exact)
+        names = None if exact else names
+        key = (position, at.as_of, exact, names)
+        whole = (position, at.as_of, exact, None)
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+            for found in (key, whole):
+                if found in self._cache:
+                    self._cache.move_to_end(found)
+                    return self._cache[found]
         with self._engine.connect() as conn:
-            states = self._compute(conn, position, at.as_of, exact)
-        crown.settle(states["crown"])
+            states = self._compute(conn, position, at.as_of, exact, names)
+        if "crown" in states:
+            crown.settle(states["crown"])
         with self._lock:
             self._cache[key] = states
             while len(self._cache) > CACHE_SIZE:
@@ -79,19 +84,19 @@ class PastStates:
         return states
 
     def _compute(
-        self, conn: Connection, position: int, as_of: datetime | None, exact: bool
+        self, conn: Connection, position: int, as_of: datetime | None, exact: bool, names: Names
     ) -> States:
         if as_of is not None and not exact:
             # World-time order from the newest rung before as_of (or from the start): the
             # crown never replays, and only events up to as_of are read.
-            rung = ladder.newest(conn, as_of, position)
-            states = rung.states if rung else initial_states()
+            rung = ladder.newest(conn, as_of, position, names)
+            states = rung.states if rung else initial_states(names)
             after = (rung.occurred_until, rung.last_position) if rung else None
             if ladder.fold_after(conn, states, after, as_of, position) > 2 * ladder.EVERY:
                 self._extend_later()
             return states
         if not exact:
-            light = fold_from_light(conn, position, as_of)
+            light = fold_from_light(conn, position, as_of, names)
             if light is not None:
                 return light.states
             # A backfill reached far behind the light snapshots: start from full states.

@@ -26,7 +26,7 @@ from service.listings import board_listings
 from service.pastviews import PastStates
 from service.projections import crown, crownview, snapshots
 from service.projections.catalog_view import lab_of, model_view, open_weights, place_of
-from service.projections.digest import States, initial_states, snapshot
+from service.projections.digest import Names, States, initial_states, snapshot
 from service.projections.disputes import disputes_view
 from service.projections.light import needs_full
 from service.projections.persist import NAME, fold_from_light, fold_range
@@ -38,6 +38,11 @@ from service.timepoint import At
 from service.tip import GENESIS, Tip, continues, read_tip
 
 log = structlog.get_logger("crownlog.reads")
+
+#: What each view reads (a past view folds only these).
+_CATALOG = frozenset({"catalog"})
+_STANDINGS = frozenset({"standings", "catalog"})
+_CROWN = frozenset({"crown", "catalog"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +81,10 @@ class ReadModel:
         with self.engine.connect() as conn:
             return read_tip(conn)
 
-    def view(self, at: At = At(), exact: bool = False) -> View:
-        """The states to answer from, for ``at`` (``exact``: full fold states, for digests)."""
+    def view(self, at: At = At(), exact: bool = False, names: Names = None) -> View:
+        """The states to answer from, for ``at`` (``exact``: full fold states, for digests).
+        ``names``: the states the caller reads — a past view loads and folds only those (the
+        current one has them all)."""
         tip = self.tip()
         head = tip.position
         if at.is_now and not exact:
@@ -85,7 +92,7 @@ class ReadModel:
         with self._lock:
             self._follow(tip)
         position = self._past.position_of(at, head)
-        states = self._past.states(at, position, exact)
+        states = self._past.states(at, position, exact, names)
         recorded = self._recorded_at(position)
         now = at.as_of or at.known_at or recorded or self._clock()
         return View(states, position, recorded, at.as_of, now)
@@ -161,7 +168,7 @@ class ReadModel:
         lab: str | None = None,
         city: str | None = None,
     ) -> dict[str, Any]:
-        view = self.view(at)
+        view = self.view(at, names=_STANDINGS)
         board = leaderboard or self.crown_board
         body = standings_view(
             view.states["standings"], view.states["catalog"], board, open_weights, lab, city
@@ -176,7 +183,7 @@ class ReadModel:
         }
 
     def crown(self, leaderboard: str | None = None, at: At = At()) -> dict[str, Any]:
-        view = self.view(at)
+        view = self.view(at, names=_CROWN)
         board = leaderboard or self.crown_board
         return crownview.crown_view(view.states["crown"], view.states["catalog"], board, view.now)
 
@@ -187,7 +194,7 @@ class ReadModel:
         city: str | None = None,
         open_weights_only: bool | None = None,
     ) -> list[dict[str, Any]]:
-        view = self.view(at)
+        view = self.view(at, names=_CATALOG)
         catalog = view.states["catalog"]
         items = []
         for slug in sorted(catalog.models):
@@ -206,7 +213,7 @@ class ReadModel:
         """docs/design.md §6 ``model``, the figures its sources disagree on (``disputes``), and
         ``boards``: each board the model was listed on, its rank there at ``at`` and when it was
         listed, left and rejoined."""
-        view = self.view(at)
+        view = self.view(at, names=_STANDINGS)
         catalog = view.states["catalog"]
         found = model_view(catalog, slug)
         if found is None:

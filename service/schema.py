@@ -36,10 +36,14 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 #: JSON text on SQLite, JSONB on PostgreSQL.
 Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
+#: On SQLite the position is the row id (``INTEGER PRIMARY KEY``): the table is in position
+#: order, with no second index to walk or to write (migration ``0010_events_rowid``).
+Position = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("position", Position, primary_key=True, autoincrement=False),
     sa.Column("stream", sa.String(200), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("type", sa.String(100), nullable=False),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from service.chain import canonical_json
@@ -52,9 +53,29 @@ CODECS: dict[str, Codec] = {
 }
 
 
-def initial_states() -> States:
-    """A fresh, empty state for every fold."""
-    return {name: initial() for name, (initial, _apply) in FOLDS.items()}
+#: Which projections to fold: None for all of them. A past read folds only those its view
+#: reads (the standings need no crown timeline and no mentions).
+Names = frozenset[str] | None
+
+
+def initial_states(names: Names = None) -> States:
+    """A fresh, empty state for every fold (of ``names``)."""
+    return {
+        name: initial()
+        for name, (initial, _apply) in FOLDS.items()
+        if names is None or name in names
+    }
+
+
+@lru_cache(maxsize=32)
+def types_of(names: frozenset[str]) -> frozenset[str]:
+    """The event types the folds ``names`` read."""
+    return frozenset(t for name in names for t in HANDLERS[name])
+
+
+def folded_types(states: States) -> frozenset[str]:
+    """The event types some fold of ``states`` reads (every folded type for all folds)."""
+    return FOLDED_TYPES if len(states) == len(FOLDS) else types_of(frozenset(states))
 
 
 def fold_all(
@@ -94,9 +115,13 @@ def dump_all(states: States) -> dict[str, dict[str, Any]]:
     return {name: CODECS[name][0](state) for name, state in states.items()}
 
 
-def load_all(dumped: dict[str, dict[str, Any]]) -> States:
-    """The states ``dump_all`` was made from."""
-    return {name: CODECS[name][1](value) for name, value in dumped.items()}
+def load_all(dumped: dict[str, dict[str, Any]], names: Names = None) -> States:
+    """The states ``dump_all`` was made from (only ``names``, if given)."""
+    return {
+        name: CODECS[name][1](value)
+        for name, value in dumped.items()
+        if names is None or name in names
+    }
 
 
 def digest(name: str, state: Any) -> str:

@@ -20,7 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 from service import appendsql, reader
 from service.db import WRITE
 from service.gcpause import paused_gc
-from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
+from service.projections.digest import (
+    FOLDED_TYPES,
+    Names,
+    States,
+    fold_all,
+    folded_types,
+    initial_states,
+)
 from service.projections.light import decode_light, encode_light, mention_cutoff
 from service.schema import asof_rungs as table
 from service.store import lock_log
@@ -38,15 +45,19 @@ class Rung:
     states: States
 
 
-def newest(conn: Connection, until: datetime, max_position: int | None = None) -> Rung | None:
-    """The newest rung at or before world time ``until`` built from events ``<= max_position``."""
+def newest(
+    conn: Connection, until: datetime, max_position: int | None = None, names: Names = None
+) -> Rung | None:
+    """The newest rung at or before world time ``until`` built from events ``<= max_position``
+    (only the states ``names``)."""
     query = sa.select(table).where(table.c.occurred_until <= until)
     if max_position is not None:
         query = query.where(table.c.position <= max_position)
     row = conn.execute(query.order_by(table.c.occurred_until.desc()).limit(1)).first()
     if row is None:
         return None
-    return Rung(row.occurred_until, row.last_position, row.position, decode_light(row.state))
+    states = decode_light(row.state, names)
+    return Rung(row.occurred_until, row.last_position, row.position, states)
 
 
 def fold_after(
@@ -59,7 +70,9 @@ def fold_after(
     """Fold, in world-time order, the events after ``after`` up to ``until``; return count."""
     count = 0
     while True:
-        chunk = reader.fetch_folds_by_time(conn, after, until, max_position, types=FOLDED_TYPES)
+        chunk = reader.fetch_folds_by_time(
+            conn, after, until, max_position, types=folded_types(states)
+        )
         if not chunk:
             return count
         fold_all(chunk, states, settle=False)

@@ -18,7 +18,7 @@ import orjson
 from orjson import Fragment
 
 from service.projections import catalog, crown_codec, places, standings_codec
-from service.projections.digest import States, load_all
+from service.projections.digest import Names, States, load_all
 
 #: The longest window a view counts mentions over (places: mentions_30d).
 MENTION_WINDOW = timedelta(days=30)
@@ -31,7 +31,7 @@ def light_dump(states: States, cutoff: datetime, crown: bytes | None = None) -> 
         "catalog": catalog.dump(states["catalog"]),
         "standings": standings_codec.dump(states["standings"]),
         "crown": crown_codec.dump_light(states["crown"]) if crown is None else Fragment(crown),
-        "places": places.dump(states["places"], since=cutoff),
+        "places": places.dump_light(states["places"], cutoff),
     }
 
 
@@ -39,14 +39,17 @@ def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -
     return zlib.compress(orjson.dumps(light_dump(states, cutoff, crown)), 1)
 
 
-def decode_light(blob: bytes) -> States:
-    return load_all(orjson.loads(zlib.decompress(blob)))
+def decode_light(blob: bytes, names: Names = None) -> States:
+    """The states of a light snapshot (only ``names``: the others are not even loaded)."""
+    return load_all(orjson.loads(zlib.decompress(blob)), names)
 
 
 def needs_full(states: States) -> bool:
     """True when folding reached behind a light snapshot's crown: behind the replay checkpoint
     it keeps (its replay needs history it does not have)."""
-    crown = states["crown"]
+    crown = states.get("crown")
+    if crown is None:
+        return False  # the other states are whole in a light snapshot
     dirty = crown.dirty_from
     return dirty is not None and not any(key < dirty for _n, key, _race in crown.checkpoints)
 

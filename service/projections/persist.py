@@ -23,7 +23,7 @@ from service.checkpoints import write_checkpoint
 from service.clock import shifted
 from service.events import GENESIS_HASH, StoredEvent
 from service.projections import ladder, snapshots
-from service.projections.digest import FOLDED_TYPES, States, fold_all, initial_states
+from service.projections.digest import Names, States, fold_all, folded_types, initial_states
 from service.projections.light import needs_full
 from service.projections.rows import Rows, changed, materialize
 from service.schema import projection_rows
@@ -44,10 +44,9 @@ def fold_range(
     given) into ``states``; return the latest occurred_at folded (None if nothing was).
     ``settle=False`` leaves backfilled crown entries pending (see ``light.needs_full``)."""
     newest: datetime | None = None
+    types = folded_types(states)  # only what the folds of ``states`` read
     while after < until:
-        chunk = reader.fetch_folds(
-            conn, after, until, occurred_until=occurred_by, types=FOLDED_TYPES
-        )
+        chunk = reader.fetch_folds(conn, after, until, occurred_until=occurred_by, types=types)
         if not chunk:
             break
         fold_all(chunk, states, settle)
@@ -64,24 +63,25 @@ RETRIES = 3
 
 
 def fold_from_light(
-    conn: Connection, position: int, as_of: datetime | None = None
+    conn: Connection, position: int, as_of: datetime | None = None, names: Names = None
 ) -> snapshots.Loaded | None:
     """States after ``position`` (and ``occurred_at <= as_of``) folded from the newest light
     snapshot whose crown can take what follows it (crown not settled); None when only a full
-    snapshot will do. ``Loaded.position``: the snapshot it started from (0: the log's start,
-    so the states are complete).
+    snapshot will do. Only the states ``names`` (all if None) are loaded and folded.
+    ``Loaded.position``: the snapshot it started from (0: the log's start, so the states are
+    complete).
 
     A light snapshot's crown keeps only its newest timeline entries, so an event folded after
     it that is older in world time than those (a backfill) needs history (``needs_full``). An
     older light snapshot taken before that event's time needs none: a few snapshots back, its
     fold costs far less than reading the whole history in (``snapshots.load_full``)."""
-    light = snapshots.load_light(conn, position, as_of)
+    light = snapshots.load_light(conn, position, as_of, names)
     fold_range(conn, light.states, light.position, position, as_of, settle=False)
     for _attempt in range(RETRIES):
         if light.position == 0 or not needs_full(light.states):
             return light
         before = shifted(light.states["crown"].dirty_from[0], -timedelta.resolution)
-        light = snapshots.load_light(conn, position, min(as_of, before) if as_of else before)
+        light = snapshots.load_light(conn, position, min(as_of, before) if as_of else before, names)
         if light.position == 0 or position - light.position > RETRY_SPAN:
             return None
         fold_range(conn, light.states, light.position, position, as_of, settle=False)

@@ -86,6 +86,18 @@ def dump(state: Places, since: datetime | None = None) -> dict[str, Any]:
     }
 
 
+def dump_light(state: Places, since: datetime) -> dict[str, Any]:
+    """The mentions at or after ``since`` for a light snapshot, as datetimes: orjson writes
+    them itself (RFC 3339, a zero fraction left out), which costs a fraction of formatting
+    each one — a light snapshot every ``LIGHT_EVERY`` events holds a month of mentions.
+    ``load`` reads either form."""
+    return {
+        "mentions": {
+            model: times[bisect_left(times, since) :] for model, times in state.mentions.items()
+        }
+    }
+
+
 def load(dumped: dict[str, Any]) -> Places:
     """The mention index ``dump`` was made from."""
     return Places(

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from service import reader
 from service.projections import catalog, crown, crown_codec, places, standings_codec
-from service.projections.digest import States, initial_states, load_all
+from service.projections.digest import Names, States, initial_states, load_all
 from service.projections.light import decode_light, encode_light, mention_cutoff
 from service.schema import projection_snapshots as table
 
@@ -159,13 +159,14 @@ def _load(
     decode: Callable[[bytes], States],
     at_most: int,
     occurred_by: datetime | None,
+    names: Names = None,
 ) -> Loaded:
     where = [table.c.position <= at_most]
     if occurred_by is not None:
         where.append(table.c.occurred_max <= occurred_by)
     row = _newest(conn, kind, *where)
     if row is None:
-        return Loaded(0, initial_states())
+        return Loaded(0, initial_states(names))
     return Loaded(int(row[0]), decode(row[3]), row[1], row[2])
 
 
@@ -177,10 +178,12 @@ def load_full(conn: Connection, at_most: int, occurred_by: datetime | None = Non
     return loaded
 
 
-def load_light(conn: Connection, at_most: int, occurred_by: datetime | None = None) -> Loaded:
+def load_light(
+    conn: Connection, at_most: int, occurred_by: datetime | None = None, names: Names = None
+) -> Loaded:
     """The newest light snapshot at or before ``at_most`` (and, for as_of reads, holding no
-    event after ``occurred_by``); empty states at 0 if none."""
-    return _load(conn, "light", decode_light, at_most, occurred_by)
+    event after ``occurred_by``); empty states at 0 if none. Only the states ``names``."""
+    return _load(conn, "light", lambda blob: decode_light(blob, names), at_most, occurred_by, names)
 
 
 def clear(conn: Connection) -> None:

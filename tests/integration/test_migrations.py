@@ -11,8 +11,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from service import migrate
+from service.chain import verify
 from service.db import create_engine
 from service.schema import metadata
+from service.store import EventStore
+from tests.builders import item, mention
 from tests.dbs import create_pg_database, drop_pg_database, require_postgres
 
 
@@ -71,4 +74,52 @@ def test_postgres_stores_data_as_jsonb(empty_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60000
+    engine.dispose()
+
+
+def _position_column(engine: sa.Engine) -> tuple[str, str]:
+    """The declared type of ``events.position`` and the plan of a read by position."""
+    with engine.connect() as conn:
+        declared = next(
+            row[2]
+            for row in conn.exec_driver_sql("PRAGMA table_info(events)")
+            if row[1] == "position"
+        )
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT data FROM events WHERE position > 1 AND position <= 3 "
+                "ORDER BY position"
+            )
+        )
+    return declared, plan
+
+
+def test_sqlite_positions_become_row_ids_and_every_event_is_kept(tmp_path: Path) -> None:
+    """0010 copies the events table so a position is SQLite's row id: a read by position walks
+    the table itself (no second index); down and up again keep every event, chain intact."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    migrate.upgrade(engine)
+    store = EventStore(engine)
+    store.append([item(1), item(2), mention("glm-4.5", 1)])
+    store.append([item(3, title="Kimi K2：总参数1万亿")])
+    before = list(store.read())
+    assert _position_column(engine)[0] == "INTEGER"
+    assert "INTEGER PRIMARY KEY" in _position_column(engine)[1]
+
+    migrate.downgrade(engine, "0004_board")
+    declared, plan = _position_column(engine)
+    assert declared == "BIGINT" and "sqlite_autoindex_events" in plan
+    migrate.upgrade(engine)
+    declared, plan = _position_column(engine)
+    assert declared == "INTEGER" and "INTEGER PRIMARY KEY" in plan
+    after = list(EventStore(engine).read())
+    assert after == before and verify(after) == 4
+    with engine.connect() as conn:
+        assert {row[1] for row in conn.exec_driver_sql("PRAGMA index_list(events)")} >= {
+            "ix_events_occurred_at",
+            "ix_events_recorded_at",
+        }
+    store = EventStore(engine)
+    assert store.append([item(4)]).head == 5  # appends go on, gapless
     engine.dispose()

@@ -11,9 +11,11 @@ from service.audit import audit
 from service.bootstrap import projectors
 from service.clock import parse_time
 from service.projections import ladder
+from service.projections.crownview import crown_view
 from service.projections.digest import digests
 from service.projections.persist import ProjectionWriter
 from service.projections.rebuild import rebuild, rebuild_in_memory
+from service.projections.standings import standings_view
 from service.readmodel import ReadModel
 from service.store import EventStore
 from service.timepoint import At
@@ -183,3 +185,32 @@ def test_audit_catches_a_missing_event(engine: Engine) -> None:
         conn.execute(sa.text("DELETE FROM events WHERE position = 14"))
     report = audit(store)
     assert not report.ok and report.first_bad_position == 14
+
+
+def test_a_past_view_folds_only_the_projections_it_reads(engine: Engine) -> None:
+    """A past standings read loads and folds the standings and the catalog only (no crown
+    timeline, no mentions), a crown read the crown and the catalog; their answers are those
+    of the whole states, from light snapshots, the as_of ladder or the log's start."""
+    store, clock = _world(engine, snapshot_every=3)
+    ladder.extend(engine, every=3)
+    points = [At(position=p) for p in (5, 12, 17, 19)] + [
+        At(known_at=parse_time("2025-07-17")),
+        At(as_of=parse_time("2025-07-16")),
+        At(as_of=parse_time("2025-07-21")),
+    ]
+    for at in points:
+        whole = _reads(store, clock).view(at).states
+        assert set(whole) == {"catalog", "standings", "crown", "places"}
+        reads = _reads(store, clock)
+        standings = reads.standings(at=at)
+        assert [set(states) for states in reads._past._cache.values()] == [
+            {"standings", "catalog"}
+        ]
+        body = standings_view(whole["standings"], whole["catalog"], "lmarena-text")
+        assert standings["rows"] == body["rows"], at
+        reads = _reads(store, clock)
+        crown = reads.crown(at=at)
+        assert [set(states) for states in reads._past._cache.values()] == [{"crown", "catalog"}]
+        view = reads.view(at)
+        expected = crown_view(whole["crown"], whole["catalog"], "lmarena-text", view.now)
+        assert crown == expected, at

@@ -203,9 +203,7 @@ def test_a_past_view_folds_only_the_projections_it_reads(engine: Engine) -> None
         assert set(whole) == {"catalog", "standings", "crown", "places"}
         reads = _reads(store, clock)
         standings = reads.standings(at=at)
-        assert [set(states) for states in reads._past._cache.values()] == [
-            {"standings", "catalog"}
-        ]
+        assert [set(states) for states in reads._past._cache.values()] == [{"standings", "catalog"}]
         body = standings_view(whole["standings"], whole["catalog"], "lmarena-text")
         assert standings["rows"] == body["rows"], at
         reads = _reads(store, clock)

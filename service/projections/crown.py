@@ -170,12 +170,12 @@ def settle(state: CrownState) -> CrownState:
         pending.sort(key=_key)
         _advance(state, pending)
         return state
-    # Merged from the first packed block they reach: about O(entries after it).
-    state.timeline.merge(pending)
     kept = [c for c in state.checkpoints if c[1] < state.dirty_from]
     start, race = (kept[-1][0], copy_race(kept[-1][2])) if kept else (0, Race())
     every = state.checkpoint_every
-    for index, entry in enumerate(state.timeline.entries(start), start):
+    # Merged from the first packed block they reach (about O(entries after it)), and the
+    # race replayed from the checkpoint as the merge goes: each block is unpacked once.
+    for index, entry in enumerate(state.timeline.merged(pending, start), start):
         advance(race, entry)
         if (index + 1) % every == 0:
             _checkpoint(kept, index + 1, entry, race, every)

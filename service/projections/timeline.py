@@ -115,22 +115,45 @@ class Timeline:
         return list(self.entries(max(0, len(self) - count)))
 
     def merge(self, entries: list[Entry]) -> None:
-        """Merge ``entries`` (any order, none equal to one held) into their places.
+        """Merge ``entries`` (any order, none equal to one held) into their places."""
+        for _entry in self.merged(entries, len(self) + len(entries)):
+            pass
 
-        Streams: the blocks from the first one an entry reaches are unpacked one at a time
-        and repacked as the merge goes, so memory stays a block plus ``entries``."""
-        if not entries:
-            return
+    def merged(self, entries: list[Entry], start: int = 0) -> Iterator[Entry]:
+        """Merge ``entries`` (any order, none equal to one held) into their places, yielding
+        every entry of the result from index ``start`` on, oldest first — a backfill's replay
+        reads the blocks as they are merged, not once more after. The timeline is whole once
+        the iterator is exhausted; the caller must exhaust it.
+
+        Streams: the blocks from the first one an entry reaches are unpacked one at a time,
+        each sorted together with the entries that fall within it (two sorted runs: a linear
+        merge in C) and packed again, so memory stays a block plus ``entries``."""
         ordered = sorted(entries, key=_key)
+        size, blocks, ends = self.block, self._blocks, self._ends
         # The first block holding an entry after the earliest one: repack from there on.
-        first = bisect_right(self._ends, _key(ordered[0]))
-        old = Timeline(block=self.block)
-        old._blocks, old._ends, old._tail = self._blocks[first:], self._ends[first:], self._tail
-        del self._blocks[first:]
-        del self._ends[first:]
+        first = bisect_right(ends, _key(ordered[0])) if ordered else len(blocks)
+        for number in range(min(start // size, first), first):  # unchanged: only read
+            block = _unpack(blocks[number])
+            yield from block[start - number * size :] if number * size < start else block
+        later, later_ends, tail = blocks[first:], ends[first:], self._tail
+        del blocks[first:]
+        del ends[first:]
         self._tail = []
-        for entry in merge(old.entries(), ordered, key=_key):
-            self.append(entry)
+        index, taken = first * size, 0
+        for number, blob in enumerate([*later, None]):
+            if blob is None:
+                run, upto = tail + ordered[taken:], len(ordered)
+            else:
+                run = _unpack(blob)
+                upto = bisect_right(ordered, later_ends[number], lo=taken, key=_key)
+                run += ordered[taken:upto]
+            if upto > taken:
+                run.sort(key=_key)
+                taken = upto
+            self.extend(run)
+            if index + len(run) > start:
+                yield from run[start - index :] if index < start else run
+            index += len(run)
 
     def copy(self) -> Timeline:
         """An independent copy (the packed blocks are immutable and shared)."""

@@ -113,3 +113,21 @@ def test_segments_name_whole_blocks_by_their_bytes() -> None:
     pieces = list(timeline.segments(2))
     assert [blob is not None for blob, _entries in pieces] == [False, True, False]
     assert [e for _blob, part in pieces for e in part] == entries[2:]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_merged_yields_the_merged_timeline_from_any_start(seed: int) -> None:
+    """``merged`` leaves the timeline as ``merge`` does and yields its entries from ``start``
+    on — before the merged blocks, inside them and in the tail — for a backfill anywhere."""
+    rng = random.Random(seed)
+    held = sorted((_entry(rng, p) for p in range(1, rng.randint(1, 40))), key=lambda e: e[:2])
+    timeline = Timeline(block=4)
+    timeline.extend(held)
+    batch = [_entry(rng, p) for p in range(100, 100 + rng.randint(0, 12))]
+    plain = sorted([*held, *batch], key=lambda e: (e[0], e[1]))
+    start = rng.randint(0, len(plain))
+    assert list(timeline.merged(batch, start)) == plain[start:]
+    assert list(timeline.entries()) == plain and len(timeline) == len(plain)
+    if plain:
+        assert timeline.last_key() == (plain[-1][0], plain[-1][1])
+    assert all(len(block) == 4 for blob, block in timeline.segments(0) if blob is not None)

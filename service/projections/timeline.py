@@ -18,7 +18,6 @@ import pickle
 import zlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from heapq import merge
 from operator import itemgetter
 from typing import Any
 

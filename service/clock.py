@@ -55,7 +55,24 @@ _texts: dict[datetime, str] = {}
 
 
 def parse_time(text: str) -> datetime:
-    """Parse ISO 8601 text (a date alone means midnight UTC) into an aware UTC datetime."""
+    """Parse ISO 8601 text (a date alone means midnight UTC) into an aware UTC datetime.
+
+    Loading a snapshot parses the same few thousand texts again and again (every row of a
+    board snapshot shares one), so the moments are remembered, up to ``_TEXTS_KEPT``."""
+    moment = _moments.get(text)
+    if moment is not None:
+        return moment
+    moment = _parse(text)
+    if len(_moments) >= _TEXTS_KEPT:
+        _moments.clear()
+    _moments[text] = moment
+    return moment
+
+
+_moments: dict[str, datetime] = {}
+
+
+def _parse(text: str) -> datetime:
     value = text.strip()
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"

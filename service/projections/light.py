@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, timedelta
-from typing import Any
 
 import orjson
-from orjson import Fragment
 
 from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import Names, States, load_all
@@ -24,24 +22,51 @@ from service.projections.digest import Names, States, load_all
 MENTION_WINDOW = timedelta(days=30)
 
 
-def light_dump(states: States, cutoff: datetime, crown: bytes | None = None) -> dict[str, Any]:
-    """The light form of ``states``; mentions before ``cutoff`` are left out. ``crown``: the
-    crown's part already dumped as JSON (a rebuild folds the crown in another process)."""
+#: Marks the parted form: a view decodes only the parts it reads (a blob without it is one
+#: compressed JSON object holding them all, as light snapshots were first written).
+MAGIC = b"CLL2"
+_LENGTH = 4
+
+
+def light_parts(states: States, cutoff: datetime, crown: bytes | None = None) -> dict[str, bytes]:
+    """The JSON of each part of the light form of ``states``; mentions before ``cutoff`` are
+    left out. ``crown``: the crown's part already dumped (a rebuild folds the crown in
+    another process)."""
     return {
-        "catalog": catalog.dump(states["catalog"]),
-        "standings": standings_codec.dump(states["standings"]),
-        "crown": crown_codec.dump_light(states["crown"]) if crown is None else Fragment(crown),
-        "places": places.dump_light(states["places"], cutoff),
+        "catalog": orjson.dumps(catalog.dump(states["catalog"])),
+        "standings": orjson.dumps(standings_codec.dump(states["standings"])),
+        "crown": orjson.dumps(crown_codec.dump_light(states["crown"])) if crown is None else crown,
+        "places": orjson.dumps(places.dump_light(states["places"], cutoff)),
     }
 
 
 def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -> bytes:
-    return zlib.compress(orjson.dumps(light_dump(states, cutoff, crown)), 1)
+    """``MAGIC``, the length of a JSON index ``{part: [offset, length]}``, the index, then each
+    part compressed on its own."""
+    index: dict[str, tuple[int, int]] = {}
+    packed: list[bytes] = []
+    offset = 0
+    for name, part in light_parts(states, cutoff, crown).items():
+        packed.append(zlib.compress(part, 1))
+        index[name] = (offset, len(packed[-1]))
+        offset += len(packed[-1])
+    head = orjson.dumps(index)
+    return b"".join([MAGIC, len(head).to_bytes(_LENGTH, "big"), head, *packed])
 
 
 def decode_light(blob: bytes, names: Names = None) -> States:
-    """The states of a light snapshot (only ``names``: the others are not even loaded)."""
-    return load_all(orjson.loads(zlib.decompress(blob)), names)
+    """The states of a light snapshot (only ``names``: the other parts are not even read)."""
+    if not blob.startswith(MAGIC):
+        return load_all(orjson.loads(zlib.decompress(blob)), names)
+    start = len(MAGIC) + _LENGTH
+    body = start + int.from_bytes(blob[len(MAGIC) : start], "big")
+    index = orjson.loads(blob[start:body])
+    dumped = {
+        name: orjson.loads(zlib.decompress(blob[body + offset : body + offset + length]))
+        for name, (offset, length) in index.items()
+        if names is None or name in names
+    }
+    return load_all(dumped)
 
 
 def needs_full(states: States) -> bool:

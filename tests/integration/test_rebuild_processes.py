@@ -4,7 +4,6 @@ clear error and changes nothing."""
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from service.projections.rebuild import rebuild, rebuild_in_memory
 def _stored(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         snapshots = [
-            (position, kind, zlib.decompress(blob))
+            (position, kind, bytes(blob))
             for position, kind, blob in conn.execute(
                 sa.text(
                     "SELECT position, kind, state FROM projection_snapshots ORDER BY position, kind"

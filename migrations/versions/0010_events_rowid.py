@@ -22,6 +22,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 log = structlog.get_logger("crownlog.migrate")
+#: Events copied per statement (each logs its progress).
+_STEP = 500_000
 
 _COLUMNS = (
     "position, stream, version, type, schema, data, occurred_at, recorded_at, source, "
@@ -50,19 +52,22 @@ def _copy(position_type: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
-    count = bind.exec_driver_sql("SELECT count(*) FROM events").scalar() or 0
-    if count:
-        log.info("copying the events table (positions become row ids)", events=count)
+    head = bind.exec_driver_sql("SELECT max(position) FROM events").scalar() or 0
+    if head:
+        log.info("copying the events table (positions become row ids)", events=head)
     op.execute(_TABLE.format(position=position_type))
-    op.execute(
-        f"INSERT INTO events_copy ({_COLUMNS}) SELECT {_COLUMNS} FROM events ORDER BY position"
-    )
+    for after in range(0, head, _STEP):
+        op.execute(
+            f"INSERT INTO events_copy ({_COLUMNS}) SELECT {_COLUMNS} FROM events "
+            f"WHERE position > {after} AND position <= {after + _STEP} ORDER BY position"
+        )
+        log.info("copied", events=min(after + _STEP, head), of=head)
     op.execute("DROP TABLE events")
     op.execute("ALTER TABLE events_copy RENAME TO events")
     op.execute("CREATE INDEX ix_events_occurred_at ON events (occurred_at)")
     op.execute("CREATE INDEX ix_events_recorded_at ON events (recorded_at)")
-    if count:
-        log.info("events table copied", events=count)
+    if head:
+        log.info("events table copied", events=head)
 
 
 def upgrade() -> None:

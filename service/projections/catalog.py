@@ -33,6 +33,7 @@ from service.clock import format_time, parse_time
 from service.events import Foldable
 from service.projections import disputes
 from service.projections.authority import spec_key
+from service.projections.dumpcache import DumpCache
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
 from service.projections.weights import REPO_FIELD
 
@@ -237,11 +238,18 @@ def _load_fields(dumped: dict[str, list[Any]]) -> Fields:
     return fields
 
 
-def dump(state: Catalog) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (for snapshots and digests)."""
+def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each lab's
+    and model's facts as JSON reused while they do not change (light snapshots)."""
+    if cache is None:
+        return {
+            "labs": {slug: _dump_fields(fields) for slug, fields in state.labs.items()},
+            "models": {slug: _dump_fields(fields) for slug, fields in state.models.items()},
+        }
+    reuse = cache.fragment
     return {
-        "labs": {slug: _dump_fields(fields) for slug, fields in state.labs.items()},
-        "models": {slug: _dump_fields(fields) for slug, fields in state.models.items()},
+        "labs": {s: reuse(("lab", s), f, _dump_fields) for s, f in state.labs.items()},
+        "models": {s: reuse(("model", s), f, _dump_fields) for s, f in state.models.items()},
     }
 
 

@@ -17,6 +17,7 @@ import orjson
 
 from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import Names, States, load_all
+from service.projections.dumpcache import DumpCache
 
 #: The longest window a view counts mentions over (places: mentions_30d).
 MENTION_WINDOW = timedelta(days=30)
@@ -25,6 +26,8 @@ MENTION_WINDOW = timedelta(days=30)
 #: Marks the parted form: a view decodes only the parts it reads (a blob without it is one
 #: compressed JSON object holding them all, as light snapshots were first written).
 MAGIC = b"CLL2"
+#: The JSON of catalog entries and board rows, reused while they do not change.
+_DUMPED = DumpCache()
 _LENGTH = 4
 
 
@@ -33,8 +36,8 @@ def light_parts(states: States, cutoff: datetime, crown: bytes | None = None) ->
     left out. ``crown``: the crown's part already dumped (a rebuild folds the crown in
     another process)."""
     return {
-        "catalog": orjson.dumps(catalog.dump(states["catalog"])),
-        "standings": orjson.dumps(standings_codec.dump(states["standings"])),
+        "catalog": orjson.dumps(catalog.dump(states["catalog"], _DUMPED)),
+        "standings": orjson.dumps(standings_codec.dump(states["standings"], _DUMPED)),
         "crown": orjson.dumps(crown_codec.dump_light(states["crown"])) if crown is None else crown,
         "places": orjson.dumps(places.dump_light(states["places"], cutoff)),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.clock import format_time, parse_time
+from service.projections.dumpcache import DumpCache
 from service.projections.standings import Board, Mark, Row, Standings
 
 
@@ -32,14 +33,23 @@ def _load_mark(dumped: list[Any] | None) -> Mark | None:
     return None if dumped is None else (parse_time(dumped[0]), dumped[1], dumped[2])
 
 
-def dump(state: Standings) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (for snapshots and digests)."""
+def _dump_rows(by_model: dict[str, Row]) -> dict[str, list[Any]]:
+    return {model: [format_time(r[0]), *r[1:]] for model, r in by_model.items()}
+
+
+def dump(state: Standings, cache: DumpCache | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each board's
+    rows of a method as JSON reused while they do not change (light snapshots)."""
     boards = {}
     for slug, board in state.boards.items():
-        rows = {
-            method: {model: [format_time(r[0]), *r[1:]] for model, r in by_model.items()}
-            for method, by_model in board.rows.items()
-        }
+        rows: dict[str, Any]
+        if cache is None:
+            rows = {method: _dump_rows(by_model) for method, by_model in board.rows.items()}
+        else:
+            rows = {
+                method: cache.fragment(("rows", slug, method), by_model, _dump_rows)
+                for method, by_model in board.rows.items()
+            }
         boards[slug] = {
             "first": _dump_mark(board.first),
             "marks": [_dump_mark(mark) for mark in board.marks],

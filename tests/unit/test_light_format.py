@@ -11,6 +11,7 @@ import orjson
 from bench.rebuild_folds import generate
 from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import digests, fold_all
+from service.projections.dumpcache import DumpCache
 from service.projections.light import MAGIC, decode_light, encode_light
 
 EVENTS = generate(3000)
@@ -66,3 +67,32 @@ def test_the_first_form_still_decodes() -> None:
     assert digests(decode_light(first_form)) == digests(decode_light(encode_light(states, CUTOFF)))
     only = decode_light(first_form, frozenset({"catalog"}))
     assert set(only) == {"catalog"} and digests(only) == {"catalog": digests(states)["catalog"]}
+
+
+def test_reused_dumps_are_always_those_of_the_state_now() -> None:
+    """Folding step by step, a dump through the cache is byte for byte the plain dump after
+    every step: parts that changed are dumped again, the others reused."""
+    cache, states = DumpCache(), fold_all([])
+    reused = 0
+    for start in range(0, len(EVENTS), 150):
+        fold_all(EVENTS[start : start + 150], states)
+        for codec in (catalog, standings_codec):
+            name = "catalog" if codec is catalog else "standings"
+            plain = orjson.dumps(codec.dump(states[name]))
+            assert orjson.dumps(codec.dump(states[name], cache)) == plain
+        before = dict(cache._kept)
+        orjson.dumps(catalog.dump(states["catalog"], cache))
+        reused += sum(1 for key, kept in cache._kept.items() if before.get(key) is kept)
+    assert reused > 0
+
+
+def test_a_changed_part_is_dumped_again() -> None:
+    cache = DumpCache(limit=2)
+    part = {"a": (1, "x")}
+    first = cache.fragment("k", part, dict)
+    assert cache.fragment("k", part, dict) is first
+    part["a"] = (2, "y")
+    assert orjson.dumps(cache.fragment("k", part, dict)) == b'{"a":[2,"y"]}'
+    cache.fragment("other", {}, dict)
+    cache.fragment("third", {}, dict)  # over the limit: forgotten, still right
+    assert orjson.dumps(cache.fragment("k", part, dict)) == b'{"a":[2,"y"]}'

@@ -1,0 +1,42 @@
+"""Dumped JSON of state parts that rarely change, reused while they stay equal.
+
+A light snapshot (every ``LIGHT_EVERY`` events) dumps the whole catalog and every board's rows,
+yet between two snapshots only the models and boards the events touched change: over years of
+a race, most models and most past methods' rows never change again. The dump of each part is
+kept with a copy of the part; while the part compares equal to that copy, its bytes are used
+again (``orjson.Fragment``), so a snapshot costs what changed plus a comparison per part.
+
+Equal parts dump to equal bytes: every fact and row carries the log position it came from, so
+two equal parts hold the same events' values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import orjson
+
+#: Parts kept at most (a catalog's models, boards' methods: far fewer in practice).
+LIMIT = 65_536
+
+
+class DumpCache:
+    """``fragment(key, part, dump)``: the JSON of ``dump(part)``, reused while ``part`` is equal
+    to the part it was made from. Safe to share between threads (each entry is one tuple)."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self._kept: dict[Hashable, tuple[dict[Any, Any], orjson.Fragment]] = {}
+        self._limit = limit
+
+    def fragment(
+        self, key: Hashable, part: dict[Any, Any], dump: Callable[[Any], Any]
+    ) -> orjson.Fragment:
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == part:
+            return kept[1]
+        made = orjson.Fragment(orjson.dumps(dump(part)))
+        if len(self._kept) >= self._limit:
+            self._kept.clear()  # cheaper than an LRU's bookkeeping, and as good here
+        self._kept[key] = (dict(part), made)  # a shallow copy: its values are immutable
+        return made

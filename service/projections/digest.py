@@ -75,7 +75,8 @@ def types_of(names: frozenset[str]) -> frozenset[str]:
 
 def folded_types(states: States) -> frozenset[str]:
     """The event types some fold of ``states`` reads (every folded type for all folds)."""
-    return FOLDED_TYPES if len(states) == len(FOLDS) else types_of(frozenset(states))
+    names = frozenset(name for name in states if name in HANDLERS)
+    return FOLDED_TYPES if len(names) == len(FOLDS) else types_of(names)
 
 
 def fold_all(

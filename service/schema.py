@@ -57,7 +57,8 @@ events = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("stream", "version", name="uq_events_stream_version"),
     sa.UniqueConstraint("key", name="uq_events_key"),
-    sa.Index("ix_events_occurred_at", "occurred_at"),
+    #: World-time order (``occurred_at, position``) is read from this index.
+    sa.Index("ix_events_occurred_at", "occurred_at", "position"),
     sa.Index("ix_events_recorded_at", "recorded_at"),
 )
 

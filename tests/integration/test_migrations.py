@@ -123,3 +123,37 @@ def test_sqlite_positions_become_row_ids_and_every_event_is_kept(tmp_path: Path)
     store = EventStore(engine)
     assert store.append([item(4)]).head == 5  # appends go on, gapless
     engine.dispose()
+
+
+def test_world_time_order_is_read_from_the_index_on_postgresql(tmp_path: Path) -> None:
+    """On PostgreSQL a chunk in world-time order walks ``(occurred_at, position)`` and stops
+    after its LIMIT (before 0011 it sorted every later event, chunk after chunk: a quadratic
+    as_of ladder); connections run without JIT compiling."""
+    server = require_postgres()
+    url = create_pg_database(server, prefix="crownlog_mig")
+    engine = create_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO events (position, stream, version, type, schema, data, occurred_at,"
+                " recorded_at, prev_hash, hash) SELECT n, 'model:m' || mod(n, 50), n, "
+                "'ScoreReported', 1, '{}'::jsonb, now() - mod(n, 5000) * interval '1 hour', now(),"
+                " '', '' FROM generate_series(1, 60000) AS n"
+            )
+            conn.exec_driver_sql("ANALYZE events")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+            plan = "\n".join(
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "EXPLAIN SELECT position, data FROM events WHERE type IN ('ScoreReported') "
+                    "AND (occurred_at, position) > (now() - interval '4000 hours', 7) "
+                    "AND position <= 60000 ORDER BY occurred_at, position LIMIT 100"
+                )
+            )
+        assert "Index Scan using ix_events_occurred_at" in plan, plan
+        assert "Sort" not in plan, plan
+    finally:
+        engine.dispose()
+        drop_pg_database(server, url)

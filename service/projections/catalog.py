@@ -167,23 +167,11 @@ def _score(state: Catalog, event: Foldable) -> Catalog:
     data = event.data
     if "open_weights" not in data and "license" not in data and "name" not in data:
         return state  # the common case on the hot path: a bare score row
-    # Every row of a board that names licences comes here: ``fact_key`` and ``_put`` inlined.
-    confidence = data.get("confidence")
-    key = (HINT, 1.0 if confidence is None else float(confidence), event.occurred_at,
-           event.position)  # fmt: skip
-    model = data["model"]
-    fields = state.models.get(model)
-    if fields is None:
-        fields = state.models[model] = {}
-    for name, value in (
-        ("open_weights", open_weights_of(data)),
-        ("license", data.get("license")),
-        ("name", data.get("name")),
-    ):
-        if value is not None:
-            old = fields.get(name)
-            if old is None or key > old[0]:
-                fields[name] = (key, tuple(value) if isinstance(value, list) else value)
+    key = fact_key(event, HINT)
+    fields = _model(state, data["model"])
+    _put(fields, "open_weights", open_weights_of(data), key)
+    _put(fields, "license", data.get("license"), key)
+    _put(fields, "name", data.get("name"), key)
     return state
 
 

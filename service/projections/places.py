@@ -75,13 +75,11 @@ def copy(state: Places) -> Places:
     return Places({model: list(times) for model, times in state.mentions.items()})
 
 
-def dump(state: Places, since: datetime | None = None) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (for snapshots and digests); with ``since``, only the
-    mentions at or after it (light snapshots: the views count the last 30 days only)."""
+def dump(state: Places) -> dict[str, Any]:
+    """A JSON-safe dict of ``state`` (for digests; light snapshots use ``dump_light``)."""
     return {
         "mentions": {
-            model: [format_time(t) for t in times[bisect_left(times, since) if since else 0 :]]
-            for model, times in state.mentions.items()
+            model: [format_time(t) for t in times] for model, times in state.mentions.items()
         }
     }
 

@@ -12,6 +12,7 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
+from service import dbstats
 from service.appendsql import head as _head
 from service.appendsql import head_record
 from service.chain import canonical_json, envelope_dict, verify
@@ -102,6 +103,7 @@ def import_events(store: EventStore, path: Path, clamp_time: bool = False) -> Im
                 batch = []
         store.insert_verified(conn, batch)
         total += len(batch)
+    dbstats.refresh(store.engine)  # a bulk load: the planner should know the log's new size
     return Imported(total, counter[0])
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from service import appendsql, reader
+from service import appendsql, dbstats, reader
 from service.db import WRITE
 from service.gcpause import paused_gc
 from service.projections.digest import (
@@ -98,6 +98,7 @@ def extend(
     engine: Engine, every: int = EVERY, progress: Callable[[int], None] | None = None
 ) -> int:
     """Add rungs from the newest one to the log's head; return how many were written."""
+    dbstats.refresh(engine)  # walks the (occurred_at, position) index only with statistics
     with paused_gc(), engine.connect() as conn:
         head = appendsql.head(conn)[0]
         start = conn.execute(

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 
-from service import appendsql, reader
+from service import appendsql, dbstats, reader
 from service.checkpoints import write_checkpoint
 from service.db import WRITE
 from service.events import FoldEvent
@@ -135,4 +135,5 @@ def rebuild(
             write_rows(conn, materialize(states), [], head)
             last_event = reader.fetch(conn, head - 1, head)[-1]
             write_checkpoint(conn, NAME, head, last_event.recorded_at)
+    dbstats.refresh(engine)  # the snapshots were all replaced: past reads start from them
     return Rebuilt(states, head)

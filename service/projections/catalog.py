@@ -35,6 +35,7 @@ from service.projections import disputes
 from service.projections.authority import spec_key
 from service.projections.dumpcache import DumpCache
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
+from service.projections.loadcache import PARTS
 from service.projections.weights import REPO_FIELD
 
 Fact = tuple[FactKey, Any]
@@ -228,7 +229,7 @@ def _load_fields(dumped: dict[str, list[Any]]) -> Fields:
 
 def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
     """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each lab's
-    and model's facts as JSON reused while they do not change (light snapshots)."""
+    and model's facts as their JSON text, reused while they do not change (light snapshots)."""
     if cache is None:
         return {
             "labs": {slug: _dump_fields(fields) for slug, fields in state.labs.items()},
@@ -242,8 +243,14 @@ def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
 
 
 def load(dumped: dict[str, Any]) -> Catalog:
-    """The catalog ``dump`` was made from."""
+    """The catalog ``dump`` was made from (with or without a cache)."""
     return Catalog(
-        labs={slug: _load_fields(fields) for slug, fields in dumped["labs"].items()},
-        models={slug: _load_fields(fields) for slug, fields in dumped["models"].items()},
+        labs={slug: _fields(fields) for slug, fields in dumped["labs"].items()},
+        models={slug: _fields(fields) for slug, fields in dumped["models"].items()},
     )
+
+
+def _fields(dumped: str | dict[str, list[Any]]) -> Fields:
+    if isinstance(dumped, str):  # a light snapshot's part: its JSON text, decoded once
+        return dict(PARTS.load(dumped, _load_fields))
+    return _load_fields(dumped)

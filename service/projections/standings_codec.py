@@ -6,6 +6,7 @@ from typing import Any
 
 from service.clock import format_time, parse_time
 from service.projections.dumpcache import DumpCache
+from service.projections.loadcache import PARTS
 from service.projections.standings import Board, Mark, Row, Standings
 
 
@@ -39,7 +40,7 @@ def _dump_rows(by_model: dict[str, Row]) -> dict[str, list[Any]]:
 
 def dump(state: Standings, cache: DumpCache | None = None) -> dict[str, Any]:
     """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each board's
-    rows of a method as JSON reused while they do not change (light snapshots)."""
+    rows of a method as their JSON text, reused while they do not change (light snapshots)."""
     boards = {}
     for slug, board in state.boards.items():
         rows: dict[str, Any]
@@ -64,10 +65,7 @@ def load(dumped: dict[str, Any]) -> Standings:
     """The standings ``dump`` was made from."""
     state = Standings()
     for slug, board in dumped["boards"].items():
-        rows = {
-            method: {model: _load_row(r) for model, r in by_model.items()}
-            for method, by_model in board["rows"].items()
-        }
+        rows = {method: _rows(by_model) for method, by_model in board["rows"].items()}
         state.boards[slug] = Board(
             _load_mark(board["first"]),
             _marks(board),
@@ -76,6 +74,16 @@ def load(dumped: dict[str, Any]) -> Standings:
             {m: (parse_time(t), p) for m, (t, p) in board.get("withdrawn", {}).items()},
         )
     return state
+
+
+def _rows(dumped: str | dict[str, list[Any]]) -> dict[str, Row]:
+    if isinstance(dumped, str):  # a light snapshot's part: its JSON text, decoded once
+        return dict(PARTS.load(dumped, _load_rows))
+    return _load_rows(dumped)
+
+
+def _load_rows(dumped: dict[str, list[Any]]) -> dict[str, Row]:
+    return {model: _load_row(row) for model, row in dumped.items()}
 
 
 def _marks(board: dict[str, Any]) -> list[Mark]:

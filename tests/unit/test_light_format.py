@@ -14,6 +14,7 @@ from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import digests, fold_all
 from service.projections.dumpcache import DumpCache
 from service.projections.light import MAGIC, decode_light, encode_light
+from service.projections.loadcache import PARTS, LoadCache
 
 EVENTS = generate(3000)
 CUTOFF = EVENTS[-1].occurred_at - timedelta(days=30)
@@ -66,17 +67,29 @@ def test_the_first_form_still_decodes() -> None:
     assert set(only) == {"catalog"} and digests(only) == {"catalog": digests(states)["catalog"]}
 
 
+def _texts(dumped: object) -> object:
+    """``dumped`` with every part written as its JSON text replaced by that JSON."""
+    if isinstance(dumped, str) and dumped[:1] == "{":
+        return orjson.loads(dumped)
+    if isinstance(dumped, dict):
+        return {key: _texts(value) for key, value in dumped.items()}
+    return dumped
+
+
 def test_reused_dumps_are_always_those_of_the_state_now() -> None:
-    """Folding step by step, a dump through the cache is byte for byte the plain dump after
-    every step: parts that changed are dumped again, the others reused."""
+    """Folding step by step, a dump through the cache, its parts read back from their JSON
+    text, is the plain dump after every step: parts that changed are dumped again, the others
+    reused."""
     cache, states = DumpCache(), fold_all([])
     reused = 0
     for start in range(0, len(EVENTS), 150):
         fold_all(EVENTS[start : start + 150], states)
         for codec in (catalog, standings_codec):
             name = "catalog" if codec is catalog else "standings"
-            plain = orjson.dumps(codec.dump(states[name]))
-            assert orjson.dumps(codec.dump(states[name], cache)) == plain
+            plain = orjson.loads(orjson.dumps(codec.dump(states[name])))
+            cached = orjson.loads(orjson.dumps(codec.dump(states[name], cache)))
+            assert _texts(cached) == plain
+            assert digests({name: codec.load(cached)}) == digests({name: states[name]})
         before = dict(cache._kept)
         orjson.dumps(catalog.dump(states["catalog"], cache))
         reused += sum(1 for key, kept in cache._kept.items() if before.get(key) is kept)
@@ -89,7 +102,37 @@ def test_a_changed_part_is_dumped_again() -> None:
     first = cache.fragment("k", part, dict)
     assert cache.fragment("k", part, dict) is first
     part["a"] = (2, "y")
-    assert orjson.dumps(cache.fragment("k", part, dict)) == b'{"a":[2,"y"]}'
+    assert orjson.loads(orjson.dumps(cache.fragment("k", part, dict))) == '{"a":[2,"y"]}'
     cache.fragment("other", {}, dict)
     cache.fragment("third", {}, dict)  # over the limit: forgotten, still right
-    assert orjson.dumps(cache.fragment("k", part, dict)) == b'{"a":[2,"y"]}'
+    assert orjson.loads(orjson.dumps(cache.fragment("k", part, dict))) == '{"a":[2,"y"]}'
+
+
+def test_a_part_is_decoded_once_and_loaded_states_are_independent() -> None:
+    """Two snapshots of one catalog share the text of every unchanged model: the second load
+    builds none of them again, and folding on one load leaves the other (and the cache) as
+    it was."""
+    states = _states()
+    blob = encode_light(states, CUTOFF)
+    PARTS._kept.clear()
+    first = decode_light(blob, frozenset({"catalog", "standings"}))
+    kept = len(PARTS)
+    assert kept >= len(states["catalog"].models)
+    second = decode_light(blob, frozenset({"catalog", "standings"}))
+    assert len(PARTS) == kept  # nothing new to decode
+    model = next(iter(first["catalog"].models))
+    assert first["catalog"].models[model] is not second["catalog"].models[model]
+    board = next(iter(first["standings"].boards))
+    expected = digests(second)
+    fold_all(generate(4000)[3000:], first)
+    first["catalog"].models[model].clear()
+    first["standings"].boards[board].rows.clear()
+    assert digests(second) == expected
+    assert digests(decode_light(blob, frozenset({"catalog", "standings"}))) == expected
+
+
+def test_the_cache_has_a_bound() -> None:
+    cache = LoadCache(limit=3)
+    for n in range(10):
+        assert cache.load(f'{{"n":{n}}}', dict) == {"n": n}
+        assert len(cache) <= 3

@@ -1,0 +1,51 @@
+"""Decoded parts of light snapshots, kept by their JSON text and shared by every read.
+
+A past read loads the catalog and the boards' rows of the light snapshot (or as_of rung) it
+starts from, and the catalog grows with the race: at 3M events turning its JSON back into
+facts was a third of a read's time. Yet between any two snapshots most models and most past
+methods' rows are unchanged, so their JSON text is the same (``DumpCache`` writes an unchanged
+part's bytes again): a light snapshot carries each such part as its JSON text, and a part
+whose text was decoded before is taken from here — one dict lookup instead of building its
+tuples again, whichever snapshot it comes from.
+
+What is kept is shared: callers copy it before folding on it (``dict(kept)``; the values
+inside are immutable tuples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+
+T = TypeVar("T")
+
+#: Parts kept at most (a catalog's models and boards' methods, with the older texts of those
+#: that changed); about 40 MB at the limit.
+LIMIT = 16_384
+
+
+class LoadCache:
+    """``load(text, decode)``: ``decode(orjson.loads(text))``, made once per distinct text.
+    Safe to share between threads (a lost race decodes twice, never wrongly)."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self._kept: dict[str, Any] = {}
+        self._limit = limit
+
+    def load(self, text: str, decode: Callable[[Any], T]) -> T:
+        kept = self._kept.get(text)
+        if kept is None:
+            kept = decode(orjson.loads(text))
+            if len(self._kept) >= self._limit:
+                self._kept.clear()  # as in DumpCache: cheaper than an LRU, and as good here
+            self._kept[text] = kept
+        return kept  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+#: The process's cache of light-snapshot parts.
+PARTS = LoadCache()

@@ -31,27 +31,32 @@ STALE_ROWS = 50
 
 log = structlog.get_logger("crownlog.db")
 
-#: Per table: the planner's row count (-1: never analysed, read from the catalog, so it holds
-#: at once) and the rows changed since the last analysis (counted by the statistics system,
-#: which takes up to seconds to see another connection's writes).
+#: Per table: the planner's row count (-1: never counted), whether it has column statistics
+#: (a ``VACUUM`` or a ``CREATE INDEX`` — migration 0011 on a grown log — counts the rows but
+#: gathers none), both read from the catalog, so they hold at once; and the rows changed since
+#: the last analysis (counted by the statistics system, which takes up to seconds to see
+#: another connection's writes).
 _COUNTS = (
-    "SELECT c.relname, c.reltuples, coalesce(s.n_mod_since_analyze, 0) FROM pg_class c "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "SELECT c.relname, c.reltuples, coalesce(s.n_mod_since_analyze, 0), EXISTS ("
+    " SELECT 1 FROM pg_stats p WHERE p.schemaname = n.nspname AND p.tablename = c.relname) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
     "WHERE n.nspname = current_schema() AND c.relname = ANY(%(tables)s)"
 )
 
 
 def stale_tables(engine: Engine, tables: tuple[str, ...] = TABLES) -> list[str]:
-    """The ``tables`` PostgreSQL should analyse now (never on SQLite)."""
+    """The ``tables`` PostgreSQL should analyse now (never on SQLite): those without column
+    statistics (an empty table has none even analysed: it counts 0 rows) and those changed
+    by more than ``STALE_SHARE`` since."""
     if engine.dialect.name != "postgresql":
         return []
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(_COUNTS, {"tables": list(tables)}).all()
     stale = [
         str(name)
-        for name, planned, changed in rows
-        if planned < 0 or changed > STALE_SHARE * planned + STALE_ROWS
+        for name, planned, changed, described in rows
+        if (not described and planned != 0) or changed > STALE_SHARE * max(planned, 0) + STALE_ROWS
     ]
     return sorted(stale)
 

@@ -1,8 +1,8 @@
 """Decoded parts of light snapshots, kept by their JSON text and shared by every read.
 
 A past read loads the catalog and the boards' rows of the light snapshot (or as_of rung) it
-starts from, and the catalog grows with the race: at 3M events turning its JSON back into
-facts was a third of a read's time. Yet between any two snapshots most models and most past
+starts from, and the catalog grows with the race: on a 10M-event log turning its JSON back
+into facts and rows was half of a read's time (82 of 155 ms, cProfile). Yet between any two snapshots most models and most past
 methods' rows are unchanged, so their JSON text is the same (``DumpCache`` writes an unchanged
 part's bytes again): a light snapshot carries each such part as its JSON text, and a part
 whose text was decoded before is taken from here — one dict lookup instead of building its
@@ -21,9 +21,10 @@ import orjson
 
 T = TypeVar("T")
 
-#: Parts kept at most (a catalog's models and boards' methods, with the older texts of those
-#: that changed); about 40 MB at the limit.
-LIMIT = 16_384
+#: Characters of JSON text kept at most (the decoded parts weigh two to three times their
+#: text): a catalog's models are ~1 kB each, a board's rows of a method tens of kB, and the
+#: texts of parts that changed pile up as reads visit other times, so the bound is on size.
+LIMIT = 32 * 1024 * 1024
 
 
 class LoadCache:
@@ -33,18 +34,26 @@ class LoadCache:
     def __init__(self, limit: int = LIMIT) -> None:
         self._kept: dict[str, Any] = {}
         self._limit = limit
+        self._size = 0
 
     def load(self, text: str, decode: Callable[[Any], T]) -> T:
         kept = self._kept.get(text)
         if kept is None:
             kept = decode(orjson.loads(text))
-            if len(self._kept) >= self._limit:
+            if self._size + len(text) > self._limit:
                 self._kept.clear()  # as in DumpCache: cheaper than an LRU, and as good here
+                self._size = 0
             self._kept[text] = kept
+            self._size += len(text)
         return kept  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
         return len(self._kept)
+
+    @property
+    def size(self) -> int:
+        """Characters of text kept."""
+        return self._size
 
 
 #: The process's cache of light-snapshot parts.

@@ -131,8 +131,10 @@ def test_a_part_is_decoded_once_and_loaded_states_are_independent() -> None:
     assert digests(decode_light(blob, frozenset({"catalog", "standings"}))) == expected
 
 
-def test_the_cache_has_a_bound() -> None:
-    cache = LoadCache(limit=3)
-    for n in range(10):
-        assert cache.load(f'{{"n":{n}}}', dict) == {"n": n}
-        assert len(cache) <= 3
+def test_the_cache_has_a_bound_in_size() -> None:
+    cache = LoadCache(limit=100)
+    for n in range(50):
+        text = orjson.dumps({"n": n, "pad": "x" * 20}).decode()
+        assert cache.load(text, dict) == {"n": n, "pad": "x" * 20}
+        assert 0 < cache.size <= 100 and len(cache) <= 100 // len(text)
+    assert cache.load(text, dict) is cache.load(text, dict)  # kept until the bound is reached

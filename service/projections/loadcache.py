@@ -2,11 +2,11 @@
 
 A past read loads the catalog and the boards' rows of the light snapshot (or as_of rung) it
 starts from, and the catalog grows with the race: on a 10M-event log turning its JSON back
-into facts and rows was half of a read's time (82 of 155 ms, cProfile). Yet between any two snapshots most models and most past
-methods' rows are unchanged, so their JSON text is the same (``DumpCache`` writes an unchanged
-part's bytes again): a light snapshot carries each such part as its JSON text, and a part
-whose text was decoded before is taken from here — one dict lookup instead of building its
-tuples again, whichever snapshot it comes from.
+into facts and rows was half of a read's time (82 of 155 ms, cProfile). Yet between any two
+snapshots most models and most past methods' rows are unchanged, so their JSON text is the
+same (``DumpCache`` writes an unchanged part's bytes again): a light snapshot carries each
+such part as its JSON text, and a part whose text was decoded before is taken from here — one
+dict lookup instead of building its tuples again, whichever snapshot it comes from.
 
 What is kept is shared: callers copy it before folding on it (``dict(kept)``; the values
 inside are immutable tuples).

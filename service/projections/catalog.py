@@ -35,7 +35,7 @@ from service.projections import disputes
 from service.projections.authority import spec_key
 from service.projections.dumpcache import DumpCache
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
-from service.projections.loadcache import PARTS
+from service.projections.loadcache import load_part
 from service.projections.weights import REPO_FIELD
 
 Fact = tuple[FactKey, Any]
@@ -245,12 +245,6 @@ def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
 def load(dumped: dict[str, Any]) -> Catalog:
     """The catalog ``dump`` was made from (with or without a cache)."""
     return Catalog(
-        labs={slug: _fields(fields) for slug, fields in dumped["labs"].items()},
-        models={slug: _fields(fields) for slug, fields in dumped["models"].items()},
+        labs={slug: load_part(fields, _load_fields) for slug, fields in dumped["labs"].items()},
+        models={slug: load_part(fields, _load_fields) for slug, fields in dumped["models"].items()},
     )
-
-
-def _fields(dumped: str | dict[str, list[Any]]) -> Fields:
-    if isinstance(dumped, str):  # a light snapshot's part: its JSON text, decoded once
-        return dict(PARTS.load(dumped, _load_fields))
-    return _load_fields(dumped)

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import orjson
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: Characters of JSON text kept at most (the decoded parts weigh two to three times their
 #: text): a catalog's models are ~1 kB each, a board's rows of a method tens of kB, and the
@@ -58,3 +60,11 @@ class LoadCache:
 
 #: The process's cache of light-snapshot parts.
 PARTS = LoadCache()
+
+
+def load_part(dumped: Any, decode: Callable[[Any], dict[K, V]]) -> dict[K, V]:
+    """``decode(dumped)``; a part written as its JSON text (a light snapshot's) is decoded once
+    per process (``PARTS``) and copied, so the caller may fold on what it gets."""
+    if isinstance(dumped, str):
+        return dict(PARTS.load(dumped, decode))
+    return decode(dumped)

@@ -6,7 +6,7 @@ from typing import Any
 
 from service.clock import format_time, parse_time
 from service.projections.dumpcache import DumpCache
-from service.projections.loadcache import PARTS
+from service.projections.loadcache import load_part
 from service.projections.standings import Board, Mark, Row, Standings
 
 
@@ -65,7 +65,9 @@ def load(dumped: dict[str, Any]) -> Standings:
     """The standings ``dump`` was made from."""
     state = Standings()
     for slug, board in dumped["boards"].items():
-        rows = {method: _rows(by_model) for method, by_model in board["rows"].items()}
+        rows = {
+            method: load_part(by_model, _load_rows) for method, by_model in board["rows"].items()
+        }
         state.boards[slug] = Board(
             _load_mark(board["first"]),
             _marks(board),
@@ -74,12 +76,6 @@ def load(dumped: dict[str, Any]) -> Standings:
             {m: (parse_time(t), p) for m, (t, p) in board.get("withdrawn", {}).items()},
         )
     return state
-
-
-def _rows(dumped: str | dict[str, list[Any]]) -> dict[str, Row]:
-    if isinstance(dumped, str):  # a light snapshot's part: its JSON text, decoded once
-        return dict(PARTS.load(dumped, _load_rows))
-    return _load_rows(dumped)
 
 
 def _load_rows(dumped: dict[str, list[Any]]) -> dict[str, Row]:

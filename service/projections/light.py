@@ -10,12 +10,13 @@ caller starts from a full snapshot instead.
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime, timedelta
 
 import orjson
 
+from service import compression
 from service.projections import catalog, crown_codec, places, standings_codec
+from service.projections.crown import CrownState
 from service.projections.digest import Names, States, load_all
 from service.projections.dumpcache import DumpCache
 
@@ -31,26 +32,28 @@ _DUMPED = DumpCache()
 _LENGTH = 4
 
 
-def light_parts(states: States, cutoff: datetime, crown: bytes | None = None) -> dict[str, bytes]:
-    """The JSON of each part of the light form of ``states``; mentions before ``cutoff`` are
-    left out. ``crown``: the crown's part already dumped (a rebuild folds the crown in
-    another process)."""
-    return {
-        "catalog": orjson.dumps(catalog.dump(states["catalog"], _DUMPED)),
-        "standings": orjson.dumps(standings_codec.dump(states["standings"], _DUMPED)),
-        "crown": orjson.dumps(crown_codec.dump_light(states["crown"])) if crown is None else crown,
-        "places": orjson.dumps(places.dump_light(states["places"], cutoff)),
-    }
+def crown_light(state: CrownState) -> bytes:
+    """The crown's part of a light snapshot of ``state``, compressed (a rebuild makes it in
+    the process that folds the crown)."""
+    return compression.compress(orjson.dumps(crown_codec.dump_light(state)))
 
 
 def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -> bytes:
     """``MAGIC``, the length of a JSON index ``{part: [offset, length]}``, the index, then each
-    part compressed on its own."""
+    part compressed on its own (``service.compression``; older blobs: zlib). Mentions before
+    ``cutoff`` are left out; ``crown``: the crown's part made already (``crown_light``)."""
+    parts = {
+        "catalog": orjson.dumps(catalog.dump(states["catalog"], _DUMPED)),
+        "standings": orjson.dumps(standings_codec.dump(states["standings"], _DUMPED)),
+        "places": orjson.dumps(places.dump_light(states["places"], cutoff)),
+    }
+    packed_parts = {name: compression.compress(part) for name, part in parts.items()}
+    packed_parts["crown"] = crown_light(states["crown"]) if crown is None else crown
     index: dict[str, tuple[int, int]] = {}
     packed: list[bytes] = []
     offset = 0
-    for name, part in light_parts(states, cutoff, crown).items():
-        packed.append(zlib.compress(part, 1))
+    for name in ("catalog", "standings", "crown", "places"):
+        packed.append(packed_parts[name])
         index[name] = (offset, len(packed[-1]))
         offset += len(packed[-1])
     head = orjson.dumps(index)
@@ -60,12 +63,12 @@ def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -
 def decode_light(blob: bytes, names: Names = None) -> States:
     """The states of a light snapshot (only ``names``: the other parts are not even read)."""
     if not blob.startswith(MAGIC):
-        return load_all(orjson.loads(zlib.decompress(blob)), names)
+        return load_all(orjson.loads(compression.decompress(blob)), names)
     start = len(MAGIC) + _LENGTH
     body = start + int.from_bytes(blob[len(MAGIC) : start], "big")
     index = orjson.loads(blob[start:body])
     dumped = {
-        name: orjson.loads(zlib.decompress(blob[body + offset : body + offset + length]))
+        name: orjson.loads(compression.decompress(blob[body + offset : body + offset + length]))
         for name, (offset, length) in index.items()
         if names is None or name in names
     }

@@ -13,7 +13,6 @@ Each records ``occurred_max``, the latest world time of any event up to it, so t
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,10 +21,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from service import reader
+from service import compression, reader
 from service.projections import catalog, crown, crown_codec, places, standings_codec
 from service.projections.digest import Names, States, initial_states, load_all
-from service.projections.light import decode_light, encode_light, mention_cutoff
+from service.projections.light import crown_light, decode_light, encode_light, mention_cutoff
 from service.schema import projection_snapshots as table
 
 LIGHT_EVERY = 10_000
@@ -56,20 +55,21 @@ def encode_full(states: States, crown_json: bytes | None = None) -> bytes:
         "crown": orjson.Fragment(crown_json or crown_part(states["crown"], "full")),
         "places": {"mentions": {}, HISTORY: True},
     }
-    return zlib.compress(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS), 1)
+    return compression.compress(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS))
 
 
 def crown_part(state: crown.CrownState, kind: str) -> bytes:
-    """The crown's JSON in a ``kind`` (light or full) snapshot of ``state`` (settled)."""
+    """The crown's part of a ``kind`` snapshot of ``state`` (settled): a light snapshot's
+    compressed (``light.crown_light``), a full snapshot's JSON."""
     if kind == "light":
-        return orjson.dumps(crown_codec.dump_light(state))
+        return crown_light(state)
     dumped = {**crown_codec.dump(state, tail=0), HISTORY: True}
     return orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS)
 
 
 def decode_full(blob: bytes) -> States:
     """The states of a full snapshot; ``needs_history`` says if the log must fill them in."""
-    dumped = orjson.loads(zlib.decompress(blob))
+    dumped = orjson.loads(compression.decompress(blob))
     states = load_all(dumped)
     if dumped["crown"].get(HISTORY):
         states[HISTORY] = True

@@ -15,11 +15,12 @@ the replay that follows costs anyway.
 from __future__ import annotations
 
 import pickle
-import zlib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
+
+from service import compression
 
 Entry = tuple[Any, ...]
 #: Entries per packed block (the crown's replay checkpoints fall on multiples of it).
@@ -28,11 +29,11 @@ _key = itemgetter(0, 1)
 
 
 def _pack(entries: list[Entry]) -> bytes:
-    return zlib.compress(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return compression.compress(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _unpack(blob: bytes) -> list[Entry]:
-    entries: list[Entry] = pickle.loads(zlib.decompress(blob))  # our own bytes, never input
+    entries: list[Entry] = pickle.loads(compression.decompress(blob))  # our own bytes, never input
     return entries
 
 

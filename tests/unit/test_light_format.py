@@ -8,12 +8,14 @@ from datetime import timedelta
 
 import orjson
 import pytest
+import zstandard
 
 from bench.rebuild_folds import generate
+from service import compression
 from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.digest import digests, fold_all
 from service.projections.dumpcache import DumpCache
-from service.projections.light import MAGIC, decode_light, encode_light
+from service.projections.light import MAGIC, crown_light, decode_light, encode_light
 from service.projections.loadcache import PARTS, LoadCache
 
 EVENTS = generate(3000)
@@ -39,13 +41,34 @@ def test_a_view_decodes_only_the_parts_it_names() -> None:
 def test_a_part_left_out_is_never_read() -> None:
     """Corrupting the crown's bytes breaks a whole decode but not one without the crown."""
     blob = bytearray(encode_light(_states(), CUTOFF))
-    crown_at = blob.index(
-        zlib.compress(orjson.dumps(crown_codec.dump_light(_states()["crown"])), 1)
-    )
+    crown_at = blob.index(crown_light(_states()["crown"]))
     blob[crown_at + 10 : crown_at + 20] = b"\x00" * 10
     assert set(decode_light(bytes(blob), frozenset({"standings"}))) == {"standings"}
-    with pytest.raises((zlib.error, orjson.JSONDecodeError)):
+    with pytest.raises((zstandard.ZstdError, orjson.JSONDecodeError)):
         decode_light(bytes(blob))  # the whole decode reads the corrupted crown part
+
+
+def test_parts_are_zstandard_and_zlib_parts_still_decode() -> None:
+    """Each part is one Zstandard frame; a blob of the parted form whose parts are zlib
+    streams (as written before) loads the same states."""
+    states = _states()
+    blob = encode_light(states, CUTOFF)
+    start = len(MAGIC) + 4
+    body = start + int.from_bytes(blob[len(MAGIC) : start], "big")
+    index = orjson.loads(blob[start:body])
+    parts = {name: blob[body + at : body + at + size] for name, (at, size) in index.items()}
+    assert all(part.startswith(compression.FRAME_MAGIC) for part in parts.values())
+    old_index, old_parts, offset = {}, [], 0
+    for name, part in parts.items():
+        old_parts.append(zlib.compress(compression.decompress(part), 1))
+        old_index[name] = (offset, len(old_parts[-1]))
+        offset += len(old_parts[-1])
+    head = orjson.dumps(old_index)
+    old = b"".join([MAGIC, len(head).to_bytes(4, "big"), head, *old_parts])
+    assert digests(decode_light(old)) == digests(decode_light(blob))
+    assert digests(decode_light(old, frozenset({"catalog"}))) == {
+        "catalog": digests(states)["catalog"]
+    }
 
 
 def test_the_first_form_still_decodes() -> None:

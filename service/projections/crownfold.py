@@ -113,6 +113,25 @@ class LocalCrown:
         return crown.settle(self.state)
 
 
+class Later:
+    """The crown's part of the snapshots due at a window's end: made already (in this
+    process), or to come from the child (``ready`` without waiting, ``get`` waiting)."""
+
+    __slots__ = ("_parts", "_position", "_side")
+
+    def __init__(
+        self, parts: Parts | None = None, side: CrownProcess | None = None, position: int = 0
+    ) -> None:
+        self._parts, self._side, self._position = parts, side, position
+
+    def ready(self) -> bool:
+        return self._side is None or self._side.ready(self._position)
+
+    def get(self) -> Parts | None:
+        """The parts, or None while a backfill's replay waited (no snapshot then)."""
+        return self._parts if self._side is None else self._side.parts(self._position)
+
+
 def fold_crown(
     conn: Any, head: int, step: int, light_every: int, full_every: int
 ) -> Iterator[tuple[int, Parts | None] | CrownState]:
@@ -169,6 +188,8 @@ class CrownProcess:
         self._process.stdin.write(pickle.dumps(job))
         self._process.stdin.close()
         self._messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._parts: dict[int, Parts | None] = {}
+        self._result: CrownState | None = None
         self._drain = threading.Thread(target=self._read, args=(self._process.stdout,))
         self._drain.daemon = True
         self._drain.start()
@@ -185,8 +206,14 @@ class CrownProcess:
         finally:
             stream.close()
 
-    def _next(self, expected: str) -> Any:
-        kind, value = self._messages.get()
+    def _receive(self, block: bool = True) -> bool:
+        """Take the child's next message (False: none yet, without ``block``); a snapshot's
+        parts are kept until asked for, so that the parent never waits on the child while
+        the child has not reached a snapshot the parent is already past."""
+        try:
+            kind, value = self._messages.get(block=block)
+        except queue.Empty:
+            return False
         if kind == "error":
             self.close()
             raise RuntimeError(
@@ -194,19 +221,31 @@ class CrownProcess:
                 "failed, so the rebuild stops and changes nothing; rerun it, or set "
                 f"CROWNLOG_REBUILD_PROCESSES=1 to fold in one process:\n{value}"
             )
-        assert kind == expected, (kind, expected)
-        return value
+        if kind == "snapshot":
+            self._parts[value[0]] = value[1]
+        else:
+            self._result = value
+        return True
+
+    def ready(self, position: int) -> bool:
+        """Whether the crown's part of the snapshots due at ``position`` came already."""
+        while position not in self._parts and self._receive(block=False):
+            pass
+        return position in self._parts
 
     def parts(self, position: int) -> Parts | None:
-        """The crown's part of the snapshots due at ``position``."""
-        at, parts = self._next("snapshot")
-        assert at == position, (at, position)
-        return parts
+        """The crown's part of the snapshots due at ``position`` (waits for it)."""
+        while position not in self._parts:
+            if self._result is not None:
+                raise RuntimeError(f"the crown fold sent no snapshot for position {position}")
+            self._receive()
+        return self._parts.pop(position)
 
     def result(self) -> CrownState:
-        state: CrownState = self._next("done")
+        while self._result is None:
+            self._receive()
         self.close()
-        return state
+        return self._result
 
     def close(self) -> None:
         """Wait for the child to end (a few seconds), then stop it."""

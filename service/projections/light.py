@@ -38,22 +38,32 @@ def crown_light(state: CrownState) -> bytes:
     return compression.compress(orjson.dumps(crown_codec.dump_light(state)))
 
 
-def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -> bytes:
-    """``MAGIC``, the length of a JSON index ``{part: [offset, length]}``, the index, then each
-    part compressed on its own (``service.compression``; older blobs: zlib). Mentions before
-    ``cutoff`` are left out; ``crown``: the crown's part made already (``crown_light``)."""
+def light_parts(states: States, cutoff: datetime) -> dict[str, bytes]:
+    """Each part of the light form of ``states`` but the crown's, compressed; mentions before
+    ``cutoff`` are left out."""
     parts = {
         "catalog": orjson.dumps(catalog.dump(states["catalog"], _DUMPED)),
         "standings": orjson.dumps(standings_codec.dump(states["standings"], _DUMPED)),
         "places": orjson.dumps(places.dump_light(states["places"], cutoff)),
     }
-    packed_parts = {name: compression.compress(part) for name, part in parts.items()}
-    packed_parts["crown"] = crown_light(states["crown"]) if crown is None else crown
+    return {name: compression.compress(part) for name, part in parts.items()}
+
+
+def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -> bytes:
+    """The light snapshot of ``states`` (``pack_light``); ``crown``: the crown's part made
+    already (``crown_light``)."""
+    crown = crown_light(states["crown"]) if crown is None else crown
+    return pack_light({**light_parts(states, cutoff), "crown": crown})
+
+
+def pack_light(parts: dict[str, bytes]) -> bytes:
+    """``MAGIC``, the length of a JSON index ``{part: [offset, length]}``, the index, then the
+    parts, each compressed on its own (``service.compression``; older blobs: zlib)."""
     index: dict[str, tuple[int, int]] = {}
     packed: list[bytes] = []
     offset = 0
     for name in ("catalog", "standings", "crown", "places"):
-        packed.append(packed_parts[name])
+        packed.append(parts[name])
         index[name] = (offset, len(packed[-1]))
         offset += len(packed[-1])
     head = orjson.dumps(index)

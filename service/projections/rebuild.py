@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,6 @@ from service.db import WRITE
 from service.events import FoldEvent
 from service.gcpause import paused_gc
 from service.projections import crownfold, ladder, snapshots
-from service.projections.crownfold import Parts
 from service.projections.digest import FOLDED_TYPES, States, digests, fold_all, initial_states
 from service.projections.persist import NAME, write_rows
 from service.projections.rows import materialize
@@ -23,6 +23,8 @@ from service.schema import checkpoints, projection_rows
 from service.store import lock_log
 
 Progress = Callable[[int], None]
+#: Snapshots a rebuild keeps made (but its crown part) while the crown's process catches up.
+PENDING = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,10 @@ def _fold_windows(
     url: str | None,
     every: tuple[int, int],
     progress: Progress | None,
-) -> Iterator[tuple[int, int, FoldEvent | None, datetime | None, Parts | None]]:
+) -> Iterator[tuple[int, int, FoldEvent | None, datetime | None, crownfold.Later]]:
     """Fold every window of ``step`` positions into ``states``; yield, where a snapshot is
     due (``every``: light and full spacing), ``(after, until, last event, latest occurred_at
-    so far, crown parts)``.
+    so far, the crown's parts of it)``.
     The crown is folded in a child process reading the log at ``url`` (None: here)."""
     others = {name: state for name, state in states.items() if name != "crown"}
     side: crownfold.CrownProcess | crownfold.LocalCrown
@@ -76,17 +78,30 @@ def _fold_windows(
                 newest = latest if newest is None or latest > newest else newest
             kinds = snapshots.due_kinds(until, after, *every)
             if isinstance(side, crownfold.LocalCrown):
-                parts = side.window_done(kinds)
+                later = crownfold.Later(side.window_done(kinds))
             else:
-                parts = side.parts(until) if kinds else None
+                later = crownfold.Later(side=side, position=until)
             if kinds:
-                yield after, until, last, newest, parts
+                yield after, until, last, newest, later
             if progress is not None:
                 progress(until - after)  # positions, so the bar ends at the head
         states["crown"] = side.result()
     finally:
         if isinstance(side, crownfold.CrownProcess):
             side.close()
+
+
+def _store_ready(
+    conn: Connection, pending: deque[tuple[snapshots.Prepared, crownfold.Later]], keep: int
+) -> None:
+    """Store the pending snapshots whose crown part came, oldest first; wait for the oldest
+    while more than ``keep`` are pending (the crown's process may lag a little: waiting for
+    it at every snapshot kept the two processes in step, each idle in turn)."""
+    while pending and (len(pending) > keep or pending[0][1].ready()):
+        prepared, later = pending.popleft()
+        parts = later.get()
+        if parts is not None:  # None: a backfill's crown replay waited, and so does the snapshot
+            snapshots.store(conn, prepared, parts)
 
 
 def rebuild_in_memory(
@@ -122,15 +137,17 @@ def rebuild(
         states = initial_states()
         url = crownfold.child_url(engine, head, processes)
         every = (light_every, full_every)
-        for after, until, last, newest, parts in _fold_windows(
+        pending: deque[tuple[snapshots.Prepared, crownfold.Later]] = deque()
+        for after, until, last, newest, later in _fold_windows(
             conn, states, head, step, url, every, progress
         ):
-            # No parts: a backfill's crown replay waits, and so does the snapshot.
-            if parts is not None and last is not None:
-                snapshots.take(
-                    conn, states, until, after, last.recorded_at, newest, light_every,
-                    full_every, parts,
-                )  # fmt: skip
+            if last is not None:
+                prepared = snapshots.prepare(
+                    states, until, after, last.recorded_at, newest, light_every, full_every
+                )
+                pending.append((prepared, later))
+            _store_ready(conn, pending, PENDING)
+        _store_ready(conn, pending, 0)
         if head:
             write_rows(conn, materialize(states), [], head)
             last_event = reader.fetch(conn, head - 1, head)[-1]

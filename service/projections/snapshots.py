@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -24,7 +25,13 @@ from sqlalchemy.engine import Connection
 from service import compression, reader
 from service.projections import catalog, crown, crown_codec, places, standings_codec
 from service.projections.digest import Names, States, initial_states, load_all
-from service.projections.light import crown_light, decode_light, encode_light, mention_cutoff
+from service.projections.light import (
+    crown_light,
+    decode_light,
+    light_parts,
+    mention_cutoff,
+    pack_light,
+)
 from service.schema import projection_snapshots as table
 
 LIGHT_EVERY = 10_000
@@ -48,14 +55,19 @@ def encode_full(states: States, crown_json: bytes | None = None) -> bytes:
     """Every state but the two that grow with the log — the crown's timeline and the mention
     times — which ``load_full`` reads back from the log: a snapshot costs what the
     projections weigh, not what the log does (taking whole dumps every N events made appends
-    and rebuilds quadratic). ``crown_json``: the crown's part, already dumped."""
+    and rebuilds quadratic). ``crown_json``: the crown's part, already dumped. ``states``
+    may hold the catalog and the standings dumped already (``prepare``)."""
     dumped = {
-        "catalog": catalog.dump(states["catalog"]),
-        "standings": standings_codec.dump(states["standings"]),
+        "catalog": _dumped(states["catalog"], catalog.dump),
+        "standings": _dumped(states["standings"], standings_codec.dump),
         "crown": orjson.Fragment(crown_json or crown_part(states["crown"], "full")),
         "places": {"mentions": {}, HISTORY: True},
     }
     return compression.compress(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS))
+
+
+def _dumped(state: Any, dump: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    return state if isinstance(state, dict) else dump(state)
 
 
 def crown_part(state: crown.CrownState, kind: str) -> bytes:
@@ -111,6 +123,60 @@ def due_kinds(position: int, before: int, light_every: int, full_every: int) -> 
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The snapshots due at ``position``, made of every state but the crown (``store`` adds
+    it): a rebuild makes them when its fold reaches ``position``, and stores them when the
+    crown's fold (in another process) got there too."""
+
+    position: int
+    recorded_at: datetime
+    occurred_max: datetime | None
+    #: Per kind due: a light snapshot's parts compressed, or a full snapshot's states.
+    parts: dict[str, dict[str, bytes] | States]
+
+
+def prepare(
+    states: States,
+    position: int,
+    before: int,
+    recorded_at: datetime,
+    occurred_max: datetime | None,
+    light_every: int = LIGHT_EVERY,
+    full_every: int = FULL_EVERY,
+) -> Prepared:
+    """The snapshots due when the log moved from ``before`` to ``position``, but their crown."""
+    parts: dict[str, dict[str, bytes] | States] = {}
+    for kind in due_kinds(position, before, light_every, full_every):
+        if kind == "light":
+            cutoff = mention_cutoff(recorded_at, occurred_max)
+            parts[kind] = light_parts(states, cutoff)
+        else:
+            parts[kind] = {
+                "catalog": catalog.dump(states["catalog"]),
+                "standings": standings_codec.dump(states["standings"]),
+            }
+    return Prepared(position, recorded_at, occurred_max, parts)
+
+
+def store(conn: Connection, prepared: Prepared, crown_parts: dict[str, bytes]) -> None:
+    """Store ``prepared`` with the crown's part of each (``crown_part``)."""
+    for kind, parts in prepared.parts.items():
+        if kind == "light":
+            blob = pack_light({**parts, "crown": crown_parts[kind]})
+        else:
+            blob = encode_full(parts, crown_parts[kind])
+        conn.execute(
+            table.insert().values(
+                position=prepared.position,
+                kind=kind,
+                recorded_at=prepared.recorded_at,
+                occurred_max=prepared.occurred_max,
+                state=blob,
+            )
+        )
+
+
 def take(
     conn: Connection,
     states: States,
@@ -120,28 +186,10 @@ def take(
     occurred_max: datetime | None,
     light_every: int = LIGHT_EVERY,
     full_every: int = FULL_EVERY,
-    crown_parts: dict[str, bytes] | None = None,
 ) -> None:
-    """Store the snapshots due when the log moved from ``before`` to ``position``;
-    ``crown_parts``: per kind, the crown's part already dumped (else made of ``states``)."""
-    parts = crown_parts or {}
-    due = []
-    for kind in due_kinds(position, before, light_every, full_every):
-        if kind == "light":
-            cutoff = mention_cutoff(recorded_at, occurred_max)
-            due.append((kind, encode_light(states, cutoff, parts.get(kind))))
-        else:
-            due.append((kind, encode_full(states, parts.get(kind))))
-    for kind, blob in due:
-        conn.execute(
-            table.insert().values(
-                position=position,
-                kind=kind,
-                recorded_at=recorded_at,
-                occurred_max=occurred_max,
-                state=blob,
-            )
-        )
+    """Store the snapshots due when the log moved from ``before`` to ``position``."""
+    prepared = prepare(states, position, before, recorded_at, occurred_max, light_every, full_every)
+    store(conn, prepared, {kind: crown_part(states["crown"], kind) for kind in prepared.parts})
 
 
 def _newest(conn: Connection, kind: str, *where: sa.ColumnElement[bool]) -> sa.Row | None:  # type: ignore[type-arg]

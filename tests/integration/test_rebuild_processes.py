@@ -4,6 +4,8 @@ clear error and changes nothing."""
 
 from __future__ import annotations
 
+from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,10 +15,12 @@ from sqlalchemy.engine import Engine
 from bench.rebuild_folds import generate
 from service import appendsql
 from service.db import WRITE
-from service.projections import crownfold
+from service.projections import crownfold, snapshots
 from service.projections.digest import digests, fold_all
 from service.projections.persist import read_rows
-from service.projections.rebuild import rebuild, rebuild_in_memory
+from service.projections.rebuild import _store_ready, rebuild, rebuild_in_memory
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _stored(engine: Engine) -> dict[str, Any]:
@@ -91,3 +95,72 @@ def test_the_setting_chooses_the_processes(engine: Engine, monkeypatch: pytest.M
     assert crownfold.child_url(engine, 10 * crownfold.MIN_EVENTS, None) is None
     monkeypatch.setenv("CROWNLOG_REBUILD_PROCESSES", "2")
     assert crownfold.child_url(engine, 10, None) is not None
+
+
+def test_the_childs_parts_wait_until_asked_for(engine: Engine) -> None:
+    """The parent may ask for a snapshot's crown part long after the child sent it — even
+    after the child's result — and gets each one once, in any order."""
+    _log(engine)
+    with engine.connect() as conn:
+        head = appendsql.head(conn)[0]
+    url = crownfold.child_url(engine, head, processes=2)
+    assert url is not None
+    side = crownfold.CrownProcess(url, head, 100, 100, 1000)
+    state = side.result()  # every snapshot message came before the result
+    due = list(range(100, head + 1, 100))
+    assert all(side.ready(position) for position in due)
+    assert not side.ready(150)
+    parts = {position: side.parts(position) for position in reversed(due)}
+    sent = [p for p in parts.values() if p is not None]
+    assert sent and all(set(p) <= {"light", "full"} for p in sent)
+    assert set(parts[1000] or {}) == {"light", "full"}
+    with pytest.raises(RuntimeError, match="no snapshot for position 100"):
+        side.parts(100)  # taken already
+    local = crownfold.LocalCrown()
+    with engine.connect() as conn:
+        for item in crownfold.fold_crown(conn, head, 100, 100, 1000):
+            if not isinstance(item, tuple):
+                local.state = item
+    assert digests({"crown": state}) == digests({"crown": local.state})
+
+
+class _Later:
+    def __init__(self, parts: dict[str, bytes] | None, ready: bool) -> None:
+        self.parts, self.is_ready, self.asked = parts, ready, 0
+
+    def ready(self) -> bool:
+        return self.is_ready
+
+    def get(self) -> dict[str, bytes] | None:
+        self.asked += 1
+        return self.parts
+
+
+def test_pending_snapshots_are_stored_in_order_once_their_crown_came(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A snapshot waits (no blocking) while its crown part has not come, up to ``keep``
+    pending; then the oldest is waited for. One whose replay was pending (None) is dropped."""
+    stored: list[int] = []
+    monkeypatch.setattr(
+        "service.projections.snapshots.store",
+        lambda _conn, prepared, _parts: stored.append(prepared.position),
+    )
+    prepared = {n: snapshots.Prepared(n, NOW, NOW, {}) for n in (1, 2, 3, 4)}
+    later = {
+        1: _Later({"light": b"x"}, ready=False),
+        2: _Later({"light": b"x"}, ready=True),
+        3: _Later(None, ready=False),
+        4: _Later({"light": b"x"}, ready=True),
+    }
+    pending: deque[Any] = deque([(prepared[1], later[1]), (prepared[2], later[2])])
+    _store_ready(None, pending, keep=4)  # type: ignore[arg-type]
+    assert stored == [] and later[2].asked == 0  # the oldest is not ready: nothing overtakes it
+    pending.append((prepared[3], later[3]))
+    _store_ready(None, pending, keep=2)  # type: ignore[arg-type]
+    assert stored == [1, 2] and len(pending) == 1  # over the bound: waited for the oldest
+    pending.append((prepared[4], later[4]))
+    later[3].is_ready = True
+    _store_ready(None, pending, keep=4)  # type: ignore[arg-type]
+    assert stored == [1, 2, 4] and not pending  # 3's crown replay was pending: no snapshot
+    assert [later[n].asked for n in (1, 2, 3, 4)] == [1, 1, 1, 1]

@@ -14,9 +14,13 @@ from typing import Any
 from service.clock import format_time, shifted
 from service.projections import weights
 from service.projections.crown import SETTLE_MARGIN, Checkpoint, CrownState, settle
+from service.projections.dumpcache import DumpCache
 from service.projections.race import SCORE, Entry
 from service.projections.reigns import Board, Race, Reign
 from service.projections.timeline import Timeline
+
+#: Dumps of the parts of light snapshots' races, as JSON in place, while they are unchanged.
+_REUSED = DumpCache(as_text=False)
 
 _time = datetime.fromisoformat  # exact inverse of format_time, and fast on 10^5 entries
 
@@ -54,27 +58,39 @@ def _load_entry(dumped: list[Any]) -> Entry:
     return entry
 
 
-def _dump_board(board: Board) -> dict[str, Any]:
+def _dump_rows(rows: dict[str, tuple[Any, ...]]) -> dict[str, list[Any]]:
+    return {m: [v, lo, hi, format_time(t)] for m, (v, lo, hi, t) in rows.items()}
+
+
+def _dump_reigns(reigns: list[Reign]) -> list[list[Any]]:
+    return [
+        [r.model, format_time(r.start), format_time(r.end) if r.end is not None else None,
+         list(r.co_holders)]
+        for r in reigns
+    ]  # fmt: skip
+
+
+def _dump_board(board: Board, reused: tuple[str, str] | None = None) -> dict[str, Any]:
+    """``reused``: ``(role, slug)`` under which a light snapshot's dumps of the board's parts
+    are kept, made again only if they changed (its past methods' rows and its reigns so far
+    rarely do); None: dump every part."""
+    rows: dict[str, Any] = {}
+    if reused is None:
+        rows = {method: _dump_rows(by_model) for method, by_model in board.rows.items()}
+        reigns: Any = _dump_reigns(board.reigns)
+    else:
+        for method, by_model in board.rows.items():
+            rows[method] = _REUSED.fragment((*reused, method), by_model, _dump_rows)
+        reigns = _REUSED.fragment((*reused, "reigns"), board.reigns, _dump_reigns)
     return {
         "first_method": board.first_method,
         "changed_method": board.changed_method,
         "leader": board.leader,
-        "rows": {
-            method: {m: [v, lo, hi, format_time(t)] for m, (v, lo, hi, t) in rows.items()}
-            for method, rows in board.rows.items()
-        },
+        "rows": rows,
         "listed": {method: format_time(t) for method, t in board.listed.items()},
         "instant": format_time(board.instant) if board.instant is not None else None,
         "before": list(board.before),
-        "reigns": [
-            [
-                r.model,
-                format_time(r.start),
-                format_time(r.end) if r.end is not None else None,
-                list(r.co_holders),
-            ]
-            for r in board.reigns
-        ],
+        "reigns": reigns,
     }
 
 
@@ -99,13 +115,25 @@ def _load_board(dumped: dict[str, Any]) -> Board:
     )
 
 
-def _dump_race(race: Race) -> dict[str, Any]:
+def _dump_facts(facts: dict[str, Any]) -> dict[str, list[Any]]:
     return {
-        "boards": {slug: _dump_board(board) for slug, board in race.boards.items()},
-        "facts": {
-            model: [[tier, confidence, format_time(t), position], is_open]
-            for model, ((tier, confidence, t, position), is_open) in race.facts.items()
-        },
+        model: [[tier, confidence, format_time(t), position], is_open]
+        for model, ((tier, confidence, t, position), is_open) in facts.items()
+    }
+
+
+def _dump_race(race: Race, role: str | None = None) -> dict[str, Any]:
+    """``role``: which race of a light snapshot this is (``race``, ``base``): its parts'
+    dumps are reused while they do not change (``_REUSED``)."""
+    if role is None:
+        boards = {slug: _dump_board(board) for slug, board in race.boards.items()}
+        facts: Any = _dump_facts(race.facts)
+    else:
+        boards = {slug: _dump_board(board, (role, slug)) for slug, board in race.boards.items()}
+        facts = _REUSED.fragment((role, "facts"), race.facts, _dump_facts)
+    return {
+        "boards": boards,
+        "facts": facts,
         "repos": sorted(race.repos),
         "rule": race.rule,
     }
@@ -152,8 +180,8 @@ def dump_light(state: CrownState) -> dict[str, Any]:
     replayed, (when, position), base_race = base
     return {
         "timeline": _dump_entries(state.timeline, replayed),
-        **_dump_race(race),
-        "base": {"key": [format_time(when), position], **_dump_race(base_race)},
+        **_dump_race(race, "race"),
+        "base": {"key": [format_time(when), position], **_dump_race(base_race, "base")},
     }
 
 

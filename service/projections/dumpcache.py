@@ -24,22 +24,24 @@ LIMIT = 65_536
 
 
 class DumpCache:
-    """``fragment(key, part, dump)``: the JSON text of ``dump(part)`` as a JSON string, reused
-    while ``part`` is equal to the part it was made from. Safe to share between threads (each
-    entry is one tuple)."""
+    """``fragment(key, part, dump)``: the JSON text of ``dump(part)`` as a JSON string (or,
+    ``as_text=False``, as JSON in place), reused while ``part`` (a dict or a list) is equal to
+    the part it was made from. Safe to share between threads (each entry is one tuple)."""
 
-    def __init__(self, limit: int = LIMIT) -> None:
-        self._kept: dict[Hashable, tuple[dict[Any, Any], orjson.Fragment]] = {}
+    def __init__(self, limit: int = LIMIT, as_text: bool = True) -> None:
+        self._kept: dict[Hashable, tuple[Any, orjson.Fragment]] = {}
         self._limit = limit
+        self._as_text = as_text
 
     def fragment(
-        self, key: Hashable, part: dict[Any, Any], dump: Callable[[Any], Any]
+        self, key: Hashable, part: dict[Any, Any] | list[Any], dump: Callable[[Any], Any]
     ) -> orjson.Fragment:
         kept = self._kept.get(key)
         if kept is not None and kept[0] == part:
             return kept[1]
-        made = orjson.Fragment(orjson.dumps(orjson.dumps(dump(part)).decode()))
+        text = orjson.dumps(dump(part))
+        made = orjson.Fragment(orjson.dumps(text.decode()) if self._as_text else text)
         if len(self._kept) >= self._limit:
             self._kept.clear()  # cheaper than an LRU's bookkeeping, and as good here
-        self._kept[key] = (dict(part), made)  # a shallow copy: its values are immutable
+        self._kept[key] = (part.copy(), made)  # a shallow copy: its values are immutable
         return made

@@ -12,7 +12,7 @@ import zstandard
 
 from bench.rebuild_folds import generate
 from service import compression
-from service.projections import catalog, crown_codec, places, standings_codec
+from service.projections import catalog, crown, crown_codec, places, standings_codec
 from service.projections.digest import digests, fold_all
 from service.projections.dumpcache import DumpCache
 from service.projections.light import MAGIC, crown_light, decode_light, encode_light
@@ -117,6 +117,34 @@ def test_reused_dumps_are_always_those_of_the_state_now() -> None:
         orjson.dumps(catalog.dump(states["catalog"], cache))
         reused += sum(1 for key, kept in cache._kept.items() if before.get(key) is kept)
     assert reused > 0
+
+
+def _plain_light(state: object) -> object:
+    """The crown's light dump with nothing reused (every cached dump forgotten first)."""
+    crown_codec._REUSED._kept.clear()
+    return orjson.loads(orjson.dumps(crown_codec.dump_light(state)))  # type: ignore[arg-type]
+
+
+def test_the_crowns_reused_dumps_are_those_of_the_race_now() -> None:
+    """Folding step by step, the crown's light dump made with its boards' rows, reigns and
+    facts reused while unchanged is the dump made afresh, after every step — and some were
+    reused (the race's past methods and reigns so far)."""
+    states = fold_all([])
+    states["crown"] = crown.initial(checkpoint_every=64)  # replay checkpoints: a base race
+    hits = 0
+    for start in range(0, len(EVENTS), 160):
+        fold_all(EVENTS[start : start + 150], states)
+        crown_codec.dump_light(states["crown"])  # fills the cache from the state now
+        kept = dict(crown_codec._REUSED._kept)
+        reused = orjson.loads(orjson.dumps(crown_codec.dump_light(states["crown"])))
+        hits += sum(1 for key, entry in crown_codec._REUSED._kept.items() if kept.get(key) is entry)
+        assert reused == _plain_light(states["crown"])
+        crown_codec.dump_light(states["crown"])
+        fold_all(EVENTS[start + 150 : start + 160], states)  # change a little, dump again
+        assert orjson.loads(orjson.dumps(crown_codec.dump_light(states["crown"]))) == (
+            _plain_light(states["crown"])
+        )
+    assert hits > 0
 
 
 def test_a_changed_part_is_dumped_again() -> None:

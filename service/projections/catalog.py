@@ -235,10 +235,9 @@ def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
             "labs": {slug: _dump_fields(fields) for slug, fields in state.labs.items()},
             "models": {slug: _dump_fields(fields) for slug, fields in state.models.items()},
         }
-    reuse = cache.fragment
     return {
-        "labs": {s: reuse(("lab", s), f, _dump_fields) for s, f in state.labs.items()},
-        "models": {s: reuse(("model", s), f, _dump_fields) for s, f in state.models.items()},
+        "labs": cache.fragments("lab", state.labs, _dump_fields),
+        "models": cache.fragments("model", state.models, _dump_fields),
     }
 
 

@@ -39,24 +39,30 @@ def _dump_rows(by_model: dict[str, Row]) -> dict[str, list[Any]]:
 
 
 def dump(state: Standings, cache: DumpCache | None = None) -> dict[str, Any]:
-    """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each board's
-    rows of a method as their JSON text, reused while they do not change (light snapshots)."""
+    """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache`` (light
+    snapshots), each board's rows of a method as their JSON text, reused while they do not
+    change, and the times of its snapshots and withdrawals as datetimes for orjson."""
     boards = {}
     for slug, board in state.boards.items():
         rows: dict[str, Any]
         if cache is None:
             rows = {method: _dump_rows(by_model) for method, by_model in board.rows.items()}
+            snapshots: Any = {m: [format_time(t), p] for m, (t, p) in board.snapshots.items()}
+            withdrawn: Any = {m: [format_time(t), p] for m, (t, p) in board.withdrawn.items()}
         else:
             rows = {
                 method: cache.fragment(("rows", slug, method), by_model, _dump_rows)
                 for method, by_model in board.rows.items()
             }
+            # orjson writes the times itself (RFC 3339, which ``load`` reads as well): the
+            # withdrawals grow with the race, and formatting each one was a fifth of a dump.
+            snapshots, withdrawn = board.snapshots, board.withdrawn
         boards[slug] = {
             "first": _dump_mark(board.first),
             "marks": [_dump_mark(mark) for mark in board.marks],
             "rows": rows,
-            "snapshots": {m: [format_time(t), p] for m, (t, p) in board.snapshots.items()},
-            "withdrawn": {m: [format_time(t), p] for m, (t, p) in board.withdrawn.items()},
+            "snapshots": snapshots,
+            "withdrawn": withdrawn,
         }
     return {"boards": boards}
 

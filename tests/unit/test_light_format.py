@@ -12,6 +12,7 @@ import zstandard
 
 from bench.rebuild_folds import generate
 from service import compression
+from service.clock import format_time, parse_time
 from service.projections import catalog, crown, crown_codec, places, standings_codec
 from service.projections.digest import digests, fold_all
 from service.projections.dumpcache import DumpCache
@@ -91,9 +92,14 @@ def test_the_first_form_still_decodes() -> None:
 
 
 def _texts(dumped: object) -> object:
-    """``dumped`` with every part written as its JSON text replaced by that JSON."""
+    """``dumped`` with every part written as its JSON text replaced by that JSON, and every
+    time in canonical form (a light dump lets orjson write some)."""
     if isinstance(dumped, str) and dumped[:1] == "{":
-        return orjson.loads(dumped)
+        return _texts(orjson.loads(dumped))
+    if isinstance(dumped, str) and len(dumped) >= 25 and dumped[10:11] == "T":
+        return format_time(parse_time(dumped))
+    if isinstance(dumped, list):
+        return [_texts(value) for value in dumped]
     if isinstance(dumped, dict):
         return {key: _texts(value) for key, value in dumped.items()}
     return dumped
@@ -157,6 +163,26 @@ def test_a_changed_part_is_dumped_again() -> None:
     cache.fragment("other", {}, dict)
     cache.fragment("third", {}, dict)  # over the limit: forgotten, still right
     assert orjson.loads(orjson.dumps(cache.fragment("k", part, dict))) == '{"a":[2,"y"]}'
+
+
+def test_fragments_of_many_parts_redo_only_the_changed_ones() -> None:
+    dumps: list[str] = []
+
+    def dump(part: dict[str, object]) -> dict[str, object]:
+        dumps.append(str(part))
+        return part
+
+    cache = DumpCache(as_text=False)
+    parts = {"a": {"x": 1}, "b": {"x": 2}}
+    first = cache.fragments("models", parts, dump)
+    again = cache.fragments("models", parts, dump)
+    assert len(dumps) == 2 and all(again[key] is first[key] for key in parts)
+    parts["b"]["x"] = 3  # changed in place: the kept copy tells
+    parts["c"] = {"x": 4}
+    third = cache.fragments("models", parts, dump)
+    assert len(dumps) == 4 and third["a"] is first["a"]
+    assert orjson.loads(orjson.dumps(third)) == {"a": {"x": 1}, "b": {"x": 3}, "c": {"x": 4}}
+    assert cache.fragments("labs", {"a": {"x": 9}}, dump)["a"] is not first["a"]  # own group
 
 
 def test_a_part_is_decoded_once_and_loaded_states_are_independent() -> None:

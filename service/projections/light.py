@@ -11,6 +11,7 @@ caller starts from a full snapshot instead.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 
@@ -19,6 +20,7 @@ from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.crown import CrownState
 from service.projections.digest import Names, States, load_all
 from service.projections.dumpcache import DumpCache
+from service.projections.pieces import ANY, Pieces, merge
 
 #: The longest window a view counts mentions over (places: mentions_30d).
 MENTION_WINDOW = timedelta(days=30)
@@ -29,6 +31,8 @@ MENTION_WINDOW = timedelta(days=30)
 MAGIC = b"CLL2"
 #: The JSON of catalog entries and board rows, reused while they do not change.
 _DUMPED = DumpCache()
+#: Their compressed pieces, likewise.
+_PIECES = Pieces()
 _LENGTH = 4
 
 
@@ -39,14 +43,19 @@ def crown_light(state: CrownState) -> bytes:
 
 
 def light_parts(states: States, cutoff: datetime) -> dict[str, bytes]:
-    """Each part of the light form of ``states`` but the crown's, compressed; mentions before
+    """Each part of the light form of ``states`` but the crown's, compressed (the catalog's
+    models and the boards' rows in pieces: ``service.projections.pieces``); mentions before
     ``cutoff`` are left out."""
-    parts = {
-        "catalog": orjson.dumps(catalog.dump(states["catalog"], _DUMPED)),
-        "standings": orjson.dumps(standings_codec.dump(states["standings"], _DUMPED)),
-        "places": orjson.dumps(places.dump_light(states["places"], cutoff)),
+    return {
+        **_PIECES.pack("catalog", catalog.dump(states["catalog"], _DUMPED), ("models", ANY)),
+        **_PIECES.pack(
+            "standings",
+            standings_codec.dump(states["standings"], _DUMPED),
+            ("boards", ANY, "rows", ANY),
+            alone=True,
+        ),
+        "places": compression.compress(orjson.dumps(places.dump_light(states["places"], cutoff))),
     }
-    return {name: compression.compress(part) for name, part in parts.items()}
 
 
 def encode_light(states: States, cutoff: datetime, crown: bytes | None = None) -> bytes:
@@ -62,10 +71,10 @@ def pack_light(parts: dict[str, bytes]) -> bytes:
     index: dict[str, tuple[int, int]] = {}
     packed: list[bytes] = []
     offset = 0
-    for name in ("catalog", "standings", "crown", "places"):
-        packed.append(parts[name])
-        index[name] = (offset, len(packed[-1]))
-        offset += len(packed[-1])
+    for name, part in parts.items():
+        packed.append(part)
+        index[name] = (offset, len(part))
+        offset += len(part)
     head = orjson.dumps(index)
     return b"".join([MAGIC, len(head).to_bytes(_LENGTH, "big"), head, *packed])
 
@@ -77,11 +86,14 @@ def decode_light(blob: bytes, names: Names = None) -> States:
     start = len(MAGIC) + _LENGTH
     body = start + int.from_bytes(blob[len(MAGIC) : start], "big")
     index = orjson.loads(blob[start:body])
-    dumped = {
-        name: orjson.loads(compression.decompress(blob[body + offset : body + offset + length]))
-        for name, (offset, length) in index.items()
-        if names is None or name in names
-    }
+    dumped: dict[str, Any] = {}
+    for name, (offset, length) in index.items():
+        part = name.partition("/")[0]  # ``catalog/3``: a piece of the catalog
+        if names is None or part in names:
+            value = orjson.loads(
+                compression.decompress(blob[body + offset : body + offset + length])
+            )
+            merge(dumped.setdefault(part, {}), value)
     return load_all(dumped)
 
 

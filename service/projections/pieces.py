@@ -95,7 +95,8 @@ class Pieces:
         for number, group in enumerate(groups, 1):
             key, same = group[0][0], tuple(group)
             old = kept.get(key)
-            if old is not None and _same(old[0], same):
+            # Paths compare by value, fragments by identity (orjson.Fragment has no __eq__).
+            if old is not None and old[0] == same:
                 blob = old[1]
             else:
                 blob = compression.compress(orjson.dumps(_nest(group)))
@@ -103,13 +104,6 @@ class Pieces:
             packed[f"{name}/{number}"] = blob
         self._kept[name] = now
         return packed
-
-
-def _same(old: tuple[Member, ...], new: tuple[Member, ...]) -> bool:
-    """Same paths, and the very same values (fragments are compared by identity)."""
-    return len(old) == len(new) and all(
-        a[0] == b[0] and a[1] is b[1] for a, b in zip(old, new, strict=True)
-    )
 
 
 def merge(target: dict[str, Any], piece: dict[str, Any]) -> None:

@@ -87,11 +87,14 @@ def dump(state: Places) -> dict[str, Any]:
 def dump_light(state: Places, since: datetime) -> dict[str, Any]:
     """The mentions at or after ``since`` for a light snapshot, as datetimes: orjson writes
     them itself (RFC 3339, a zero fraction left out), which costs a fraction of formatting
-    each one — a light snapshot every ``LIGHT_EVERY`` events holds a month of mentions.
+    each one — a light snapshot every ``LIGHT_EVERY`` events holds a month of mentions, and
+    only the models mentioned in it (a view counts a model without mentions as none).
     ``load`` reads either form."""
     return {
         "mentions": {
-            model: times[bisect_left(times, since) :] for model, times in state.mentions.items()
+            model: times[bisect_left(times, since) :]
+            for model, times in state.mentions.items()
+            if times and times[-1] >= since  # a model not mentioned since: left out
         }
     }
 

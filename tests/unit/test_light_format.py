@@ -215,3 +215,19 @@ def test_the_cache_has_a_bound_in_size() -> None:
         assert cache.load(text, dict) == {"n": n, "pad": "x" * 20}
         assert 0 < cache.size <= 100 and len(cache) <= 100 // len(text)
     assert cache.load(text, dict) is cache.load(text, dict)  # kept until the bound is reached
+
+
+def test_light_mentions_keep_only_models_mentioned_in_the_window() -> None:
+    """Models not mentioned since the cutoff are left out of a light snapshot, and every
+    count a view makes from the cutoff on is the same as from the whole index."""
+    state = fold_all(EVENTS)["places"]
+    end = max(times[-1] for times in state.mentions.values())
+    cutoff = end - timedelta(hours=18)
+    light = places.load(orjson.loads(orjson.dumps(places.dump_light(state, cutoff))))
+    stale = [m for m, times in state.mentions.items() if times and times[-1] < cutoff]
+    assert stale and not set(stale) & set(light.mentions)
+    for model in state.mentions:
+        for start in (cutoff, cutoff + timedelta(hours=5)):
+            assert places.mentions_between(light, model, start, end) == (
+                places.mentions_between(state, model, start, end)
+            )

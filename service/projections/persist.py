@@ -158,10 +158,11 @@ class ProjectionWriter:
         upserts, deletes = changed(self._rows, rows)
         write_rows(conn, upserts, deletes, last.position)
         write_checkpoint(conn, NAME, last.position, last.recorded_at)
-        snapshots.take(
-            conn, self._states, last.position, before, last.recorded_at, self._occurred_max,
+        prepared = snapshots.prepare(
+            self._states, last.position, before, last.recorded_at, self._occurred_max,
             self.light_every, self.full_every,
         )  # fmt: skip
+        snapshots.store(conn, prepared, snapshots.crown_parts(self._states["crown"], prepared))
         self._rows = rows
 
     def reset(self) -> None:

@@ -51,23 +51,18 @@ class Loaded:
     occurred_max: datetime | None = None
 
 
-def encode_full(states: States, crown_json: bytes | None = None) -> bytes:
+def encode_full(dumped: dict[str, Any], crown_json: bytes) -> bytes:
     """Every state but the two that grow with the log — the crown's timeline and the mention
     times — which ``load_full`` reads back from the log: a snapshot costs what the
     projections weigh, not what the log does (taking whole dumps every N events made appends
-    and rebuilds quadratic). ``crown_json``: the crown's part, already dumped. ``states``
-    may hold the catalog and the standings dumped already (``prepare``)."""
-    dumped = {
-        "catalog": _dumped(states["catalog"], catalog.dump),
-        "standings": _dumped(states["standings"], standings_codec.dump),
-        "crown": orjson.Fragment(crown_json or crown_part(states["crown"], "full")),
+    and rebuilds quadratic). ``dumped``: the catalog and the standings dumped (``prepare``);
+    ``crown_json``: the crown's part (``crown_part``)."""
+    whole = {
+        **dumped,
+        "crown": orjson.Fragment(crown_json),
         "places": {"mentions": {}, HISTORY: True},
     }
-    return compression.compress(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS))
-
-
-def _dumped(state: Any, dump: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    return state if isinstance(state, dict) else dump(state)
+    return compression.compress(orjson.dumps(whole, option=orjson.OPT_SORT_KEYS))
 
 
 def crown_part(state: crown.CrownState, kind: str) -> bytes:
@@ -132,8 +127,8 @@ class Prepared:
     position: int
     recorded_at: datetime
     occurred_max: datetime | None
-    #: Per kind due: a light snapshot's parts compressed, or a full snapshot's states.
-    parts: dict[str, dict[str, bytes] | States]
+    #: Per kind due: a light snapshot's parts compressed, or a full snapshot's dumps.
+    parts: dict[str, dict[str, Any]]
 
 
 def prepare(
@@ -146,7 +141,7 @@ def prepare(
     full_every: int = FULL_EVERY,
 ) -> Prepared:
     """The snapshots due when the log moved from ``before`` to ``position``, but their crown."""
-    parts: dict[str, dict[str, bytes] | States] = {}
+    parts: dict[str, dict[str, Any]] = {}
     for kind in due_kinds(position, before, light_every, full_every):
         if kind == "light":
             cutoff = mention_cutoff(recorded_at, occurred_max)
@@ -177,19 +172,9 @@ def store(conn: Connection, prepared: Prepared, crown_parts: dict[str, bytes]) -
         )
 
 
-def take(
-    conn: Connection,
-    states: States,
-    position: int,
-    before: int,
-    recorded_at: datetime,
-    occurred_max: datetime | None,
-    light_every: int = LIGHT_EVERY,
-    full_every: int = FULL_EVERY,
-) -> None:
-    """Store the snapshots due when the log moved from ``before`` to ``position``."""
-    prepared = prepare(states, position, before, recorded_at, occurred_max, light_every, full_every)
-    store(conn, prepared, {kind: crown_part(states["crown"], kind) for kind in prepared.parts})
+def crown_parts(state: crown.CrownState, prepared: Prepared) -> dict[str, bytes]:
+    """The crown's part of each snapshot of ``prepared``, made of ``state`` in this process."""
+    return {kind: crown_part(state, kind) for kind in prepared.parts}
 
 
 def _newest(conn: Connection, kind: str, *where: sa.ColumnElement[bool]) -> sa.Row | None:  # type: ignore[type-arg]

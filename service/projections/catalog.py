@@ -33,6 +33,7 @@ from service.clock import format_time, parse_time
 from service.events import Foldable
 from service.projections import disputes
 from service.projections.authority import spec_key
+from service.projections.changes import Changes
 from service.projections.dumpcache import DumpCache
 from service.projections.facts import HINT, OWN, FactKey, fact_key, open_weights_of
 from service.projections.loadcache import load_part
@@ -53,6 +54,8 @@ class Catalog:
 
     labs: dict[str, Fields] = field(default_factory=dict)
     models: dict[str, Fields] = field(default_factory=dict)
+    #: The models folded into (``service.projections.changes``): a light snapshot dumps those.
+    changes: Changes = field(default_factory=Changes, compare=False, repr=False)
 
 
 def initial() -> Catalog:
@@ -76,9 +79,11 @@ def _put_first(fields: Fields, name: str, value: Any, key: FactKey) -> None:
 
 
 def _model(state: Catalog, slug: str) -> Fields:
+    """The facts of model ``slug``, to change: every change of a model goes through here."""
     fields = state.models.get(slug)
     if fields is None:
         fields = state.models[slug] = {}
+    state.changes.touch(slug)
     return fields
 
 
@@ -205,7 +210,8 @@ def copy(state: Catalog) -> Catalog:
     )
 
 
-def _dump_fields(fields: Fields) -> dict[str, list[Any]]:
+def dump_facts(fields: Fields) -> dict[str, list[Any]]:
+    """A lab's or a model's facts, JSON-safe."""
     out = {}
     for name, ((tier, confidence, occurred_at, position), value) in fields.items():
         if isinstance(value, datetime):
@@ -227,17 +233,18 @@ def _load_fields(dumped: dict[str, list[Any]]) -> Fields:
     return fields
 
 
-def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
+def dump(state: Catalog, cache: DumpCache | None = None, models: bool = True) -> dict[str, Any]:
     """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each lab's
-    and model's facts as their JSON text, reused while they do not change (light snapshots)."""
+    and model's facts as their JSON text, reused while they do not change (light snapshots).
+    ``models=False``: the labs only (a light snapshot writes the models in pieces)."""
     if cache is None:
         return {
-            "labs": {slug: _dump_fields(fields) for slug, fields in state.labs.items()},
-            "models": {slug: _dump_fields(fields) for slug, fields in state.models.items()},
+            "labs": {slug: dump_facts(fields) for slug, fields in state.labs.items()},
+            "models": {slug: dump_facts(fields) for slug, fields in state.models.items()},
         }
     return {
-        "labs": cache.fragments("lab", state.labs, _dump_fields),
-        "models": cache.fragments("model", state.models, _dump_fields),
+        "labs": cache.fragments("lab", state.labs, dump_facts),
+        "models": cache.fragments("model", state.models, dump_facts) if models else {},
     }
 
 

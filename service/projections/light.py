@@ -20,7 +20,7 @@ from service.projections import catalog, crown_codec, places, standings_codec
 from service.projections.crown import CrownState
 from service.projections.digest import Names, States, load_all
 from service.projections.dumpcache import DumpCache
-from service.projections.pieces import ANY, Pieces, merge
+from service.projections.pieces import ANY, Journaled, Pieces, merge
 
 #: The longest window a view counts mentions over (places: mentions_30d).
 MENTION_WINDOW = timedelta(days=30)
@@ -33,6 +33,8 @@ MAGIC = b"CLL2"
 _DUMPED = DumpCache()
 #: Their compressed pieces, likewise.
 _PIECES = Pieces()
+#: The catalog's models in pieces, made of the models changed since the last snapshot.
+_MODELS = Journaled("catalog", "models", catalog.dump_facts)
 _LENGTH = 4
 
 
@@ -46,8 +48,10 @@ def light_parts(states: States, cutoff: datetime) -> dict[str, bytes]:
     """Each part of the light form of ``states`` but the crown's, compressed (the catalog's
     models and the boards' rows in pieces: ``service.projections.pieces``); mentions before
     ``cutoff`` are left out."""
+    labs = catalog.dump(states["catalog"], _DUMPED, models=False)
     return {
-        **_PIECES.pack("catalog", catalog.dump(states["catalog"], _DUMPED), ("models", ANY)),
+        "catalog": compression.compress(orjson.dumps(labs)),
+        **_MODELS.pack(states["catalog"].models, states["catalog"].changes),
         **_PIECES.pack(
             "standings",
             standings_codec.dump(states["standings"], _DUMPED),

@@ -15,16 +15,25 @@ not all that follow.
 
 A piece is stored as its own part, named ``{part}/{n}``, holding the members under their
 path; ``merge`` puts them back into the part (``service.projections.light``).
+
+``Journaled`` cuts the same pieces of a growing dict whose fold keeps a ``Changes`` journal
+(a catalog's models) without visiting the members that did not change: grouping, comparing and
+dumping every model at every snapshot still cost in proportion to the catalog.
 """
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 import orjson
 
 from service import compression
+from service.projections.changes import Changes
+from service.projections.dumpcache import made
 
 #: Members in a piece, on average.
 PER_PIECE = 32
@@ -76,7 +85,7 @@ class Pieces:
         if cut is None:
             if len(self._cuts) >= 1 << 16:
                 self._cuts.clear()
-            cut = self._cuts[key] = zlib.crc32(key.encode()) % PER_PIECE == 0
+            cut = self._cuts[key] = starts_piece(key)
         return cut
 
     def pack(
@@ -104,6 +113,66 @@ class Pieces:
             packed[f"{name}/{number}"] = blob
         self._kept[name] = now
         return packed
+
+
+def starts_piece(key: str) -> bool:
+    """Whether member ``key`` starts a piece (``alone`` aside)."""
+    return zlib.crc32(key.encode()) % PER_PIECE == 0
+
+
+class Journaled:
+    """``pack(parts, changes)``: the pieces of ``parts`` (a dict that only grows, folded with
+    the ``changes`` journal) at ``(path, key)``, named ``{name}/{n}``, as ``Pieces.pack`` cuts
+    them; each member ``dump``-ed as a text fragment (``DumpCache``). Between calls on the same
+    journal it dumps the members touched since, compresses the pieces whose members changed,
+    and adds members that are new at the end; another journal (another state or a copy of it)
+    starts it over. Safe to share between threads (one lock)."""
+
+    def __init__(self, name: str, path: str, dump: Callable[[Any], Any]) -> None:
+        self._name, self._path, self._dump = name, path, dump
+        self._lock = threading.Lock()
+        self._start(None)
+
+    def _start(self, changes: Changes | None) -> None:
+        self._changes, self._count = changes, 0
+        #: Per member: a copy of it as last dumped, and its dump.
+        self._kept: dict[str, tuple[Any, orjson.Fragment]] = {}
+        self._piece_of: dict[str, int] = {}
+        self._pieces: list[list[str]] = []
+        #: Per piece, its compressed bytes; None: to compress again.
+        self._blobs: list[bytes | None] = []
+
+    def pack(self, parts: dict[str, Any], changes: Changes) -> dict[str, bytes]:
+        with self._lock:
+            fresh = len(parts) - len(self._piece_of)
+            if changes is not self._changes or fresh < 0:
+                self._start(changes)
+                fresh = len(parts)
+            # Members are never removed, so the new ones are the last of ``parts``.
+            new = list(islice(reversed(parts), fresh))[::-1]
+            if any(key in self._piece_of for key in new):
+                self._start(changes)  # not the dict this journal was following
+                return self.pack(parts, changes)
+            for key in new:
+                if not self._pieces or starts_piece(key):
+                    self._pieces.append([])
+                    self._blobs.append(None)
+                self._pieces[-1].append(key)
+                self._piece_of[key] = len(self._pieces) - 1
+            for key in (*new, *changes.since(self._count)):
+                part, kept = parts[key], self._kept.get(key)
+                if kept is None or kept[0] != part:
+                    self._kept[key] = (part.copy(), made(self._dump(part)))
+                    self._blobs[self._piece_of[key]] = None
+            self._count = changes.count
+            return {f"{self._name}/{n}": self._blob(n - 1) for n in range(1, len(self._pieces) + 1)}
+
+    def _blob(self, index: int) -> bytes:
+        blob = self._blobs[index]
+        if blob is None:
+            members = {key: self._kept[key][1] for key in self._pieces[index]}
+            blob = self._blobs[index] = compression.compress(orjson.dumps({self._path: members}))
+        return blob
 
 
 def merge(target: dict[str, Any], piece: dict[str, Any]) -> None:

@@ -16,8 +16,6 @@ that sees another journal than the one it followed starts over (``is`` tells the
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 
 class Changes:
     """The keys of one state changed so far, each with the count at its latest change."""
@@ -26,9 +24,9 @@ class Changes:
 
     def __init__(self) -> None:
         self.count = 0
-        self.latest: dict[Hashable, int] = {}
+        self.latest: dict[str, int] = {}
 
-    def touch(self, key: Hashable) -> None:
+    def touch(self, key: str) -> None:
         """Record a (possible) change of ``key``."""
         self.count += 1
         latest = self.latest
@@ -36,7 +34,7 @@ class Changes:
             del latest[key]  # re-inserted below: the newest change goes last
         latest[key] = self.count
 
-    def since(self, count: int) -> list[Hashable]:
+    def since(self, count: int) -> list[str]:
         """The keys touched after the journal stood at ``count``, latest change first."""
         changed = []
         for key, at in reversed(self.latest.items()):

@@ -173,12 +173,26 @@ def _score(state: Catalog, event: Foldable) -> Catalog:
     data = event.data
     if "open_weights" not in data and "license" not in data and "name" not in data:
         return state  # the common case on the hot path: a bare score row
+    flag, license_name, name = open_weights_of(data), data.get("license"), data.get("name")
+    known = state.models.get(data["model"])
+    if (
+        known is not None
+        and (flag is None or _outranks(known.get("open_weights")))
+        and (license_name is None or _outranks(known.get("license")))
+        and (name is None or _outranks(known.get("name")))
+    ):
+        return state  # the model's own reports of all three rank above any hint: no change
     key = fact_key(event, HINT)
     fields = _model(state, data["model"])
-    _put(fields, "open_weights", open_weights_of(data), key)
-    _put(fields, "license", data.get("license"), key)
-    _put(fields, "name", data.get("name"), key)
+    _put(fields, "open_weights", flag, key)
+    _put(fields, "license", license_name, key)
+    _put(fields, "name", name, key)
     return state
+
+
+def _outranks(fact: Fact | None) -> bool:
+    """Whether ``fact`` was reported above the tier of a hint (no hint can replace it)."""
+    return fact is not None and fact[0][0] > HINT
 
 
 HANDLERS: dict[str, Callable[[Catalog, Foldable], Catalog]] = {

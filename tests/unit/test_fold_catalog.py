@@ -89,6 +89,45 @@ def test_score_row_hints_only_fill_gaps() -> None:
     assert fact(state.models["hunyuan-a13b"], "name") == "HY"
 
 
+def test_a_hint_fills_each_gap_on_its_own_and_changes_nothing_the_model_said() -> None:
+    """A row hinting at three facts of a model whose own reports give two of them sets the
+    third; a row hinting only at facts the model reported itself changes nothing at all."""
+    log = Log()
+    log.model("m-1", "M One", "lab-x", "2025-08-01")
+    log.license_changed("m-1", "Apache-2.0", "2025-08-02")  # its own license and open weights
+    log.model("m-2", "M Two", "lab-x", "2025-08-01")
+    log.released("m-2", "2025-08-01", "2025-08-01", open_weights=True)  # no license named
+    state = fold(log)
+    touched = state.changes.count
+    log.score("aa-index", "m-1", 60, "2025-08-15", license="Proprietary", name="Hinted")
+    catalog.apply(state, log.events[-1])
+    assert (fact(state.models["m-1"], "license"), fact(state.models["m-1"], "name")) == (
+        "Apache-2.0",
+        "M One",
+    )
+    assert fact(state.models["m-1"], "open_weights") is True
+    assert state.changes.count == touched  # nothing to dump again at the next snapshot
+    log.score("aa-index", "m-2", 61, "2025-08-15", license="MIT", name="Hinted")
+    catalog.apply(state, log.events[-1])
+    assert fact(state.models["m-2"], "name") == "M Two"  # registered: above a hint
+    assert fact(state.models["m-2"], "license") == "MIT"  # a gap: the hint fills it
+    assert fact(state.models["m-2"], "open_weights") is True
+    log.model("m-3", "M Three", "lab-x", "2025-08-01")  # a name, no weights status
+    log.score("aa-index", "m-3", 62, "2025-08-15", open_weights=True, name="Hinted")
+    log.license_changed("m-4", "MIT", "2025-08-02")  # a license, never registered: no name
+    log.score("aa-index", "m-4", 63, "2025-08-15", license="Apache-2.0", name="Hinted")
+    fold_all(log.events[-4:], {"catalog": state})
+    assert (fact(state.models["m-3"], "open_weights"), fact(state.models["m-3"], "name")) == (
+        True,
+        "M Three",
+    )
+    assert (fact(state.models["m-4"], "license"), fact(state.models["m-4"], "name")) == (
+        "MIT",
+        "Hinted",
+    )
+    assert state.changes.since(touched) == ["m-4", "m-3", "m-2"]
+
+
 def test_lab_update_moves_its_models() -> None:
     """A lab's new city is every one of its models' city."""
     log = cast(Log())

@@ -247,10 +247,9 @@ def _load_fields(dumped: dict[str, list[Any]]) -> Fields:
     return fields
 
 
-def dump(state: Catalog, cache: DumpCache | None = None, models: bool = True) -> dict[str, Any]:
+def dump(state: Catalog, cache: DumpCache | None = None) -> dict[str, Any]:
     """A JSON-safe dict of ``state`` (for snapshots and digests); with ``cache``, each lab's
-    and model's facts as their JSON text, reused while they do not change (light snapshots).
-    ``models=False``: the labs only (a light snapshot writes the models in pieces)."""
+    and model's facts as their JSON text, reused while they do not change."""
     if cache is None:
         return {
             "labs": {slug: dump_facts(fields) for slug, fields in state.labs.items()},
@@ -258,7 +257,7 @@ def dump(state: Catalog, cache: DumpCache | None = None, models: bool = True) ->
         }
     return {
         "labs": cache.fragments("lab", state.labs, dump_facts),
-        "models": cache.fragments("model", state.models, dump_facts) if models else {},
+        "models": cache.fragments("model", state.models, dump_facts),
     }
 
 

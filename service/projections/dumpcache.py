@@ -64,11 +64,5 @@ class DumpCache:
         return out
 
     def _made(self, dumped: Any) -> orjson.Fragment:
-        return made(dumped, self._as_text)
-
-
-def made(dumped: Any, as_text: bool = True) -> orjson.Fragment:
-    """The JSON of ``dumped`` as a fragment: a JSON string holding the text (``as_text``, so
-    that a reader decodes each distinct text once), else the JSON itself."""
-    text = orjson.dumps(dumped)
-    return orjson.Fragment(orjson.dumps(text.decode()) if as_text else text)
+        text = orjson.dumps(dumped)
+        return orjson.Fragment(orjson.dumps(text.decode()) if self._as_text else text)

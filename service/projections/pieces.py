@@ -33,7 +33,7 @@ import orjson
 
 from service import compression
 from service.projections.changes import Changes
-from service.projections.dumpcache import made
+from service.projections.dumpcache import DumpCache
 
 #: Members in a piece, on average.
 PER_PIECE = 32
@@ -123,20 +123,21 @@ def starts_piece(key: str) -> bool:
 class Journaled:
     """``pack(parts, changes)``: the pieces of ``parts`` (a dict that only grows, folded with
     the ``changes`` journal) at ``(path, key)``, named ``{name}/{n}``, as ``Pieces.pack`` cuts
-    them; each member ``dump``-ed as a text fragment (``DumpCache``). Between calls on the same
-    journal it dumps the members touched since, compresses the pieces whose members changed,
-    and adds members that are new at the end; another journal (another state or a copy of it)
-    starts it over. Safe to share between threads (one lock)."""
+    them; each member ``dump``-ed by a ``DumpCache``. Between calls on the same journal it looks
+    only at the members touched since, compresses the pieces whose members' dumps changed, and
+    adds members that are new at the end; another journal (another state or a copy of it)
+    starts it over, its unchanged members' dumps reused. Safe to share between threads."""
 
     def __init__(self, name: str, path: str, dump: Callable[[Any], Any]) -> None:
         self._name, self._path, self._dump = name, path, dump
         self._lock = threading.Lock()
+        self._dumps = DumpCache()
         self._start(None)
 
     def _start(self, changes: Changes | None) -> None:
         self._changes, self._count = changes, 0
-        #: Per member: a copy of it as last dumped, and its dump.
-        self._kept: dict[str, tuple[Any, orjson.Fragment]] = {}
+        #: Per member: its dump in the pieces as they stand.
+        self._fragments: dict[str, orjson.Fragment] = {}
         self._piece_of: dict[str, int] = {}
         self._pieces: list[list[str]] = []
         #: Per piece, its compressed bytes; None: to compress again.
@@ -160,9 +161,9 @@ class Journaled:
                 self._pieces[-1].append(key)
                 self._piece_of[key] = len(self._pieces) - 1
             for key in (*new, *changes.since(self._count)):
-                part, kept = parts[key], self._kept.get(key)
-                if kept is None or kept[0] != part:
-                    self._kept[key] = (part.copy(), made(self._dump(part)))
+                fragment = self._dumps.fragment(key, parts[key], self._dump)
+                if self._fragments.get(key) is not fragment:
+                    self._fragments[key] = fragment
                     self._blobs[self._piece_of[key]] = None
             self._count = changes.count
             return {f"{self._name}/{n}": self._blob(n - 1) for n in range(1, len(self._pieces) + 1)}
@@ -170,7 +171,7 @@ class Journaled:
     def _blob(self, index: int) -> bytes:
         blob = self._blobs[index]
         if blob is None:
-            members = {key: self._kept[key][1] for key in self._pieces[index]}
+            members = {key: self._fragments[key] for key in self._pieces[index]}
             blob = self._blobs[index] = compression.compress(orjson.dumps({self._path: members}))
         return blob
 

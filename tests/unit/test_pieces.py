@@ -14,7 +14,7 @@ from service.events import FoldEvent
 from service.projections import catalog
 from service.projections.changes import Changes
 from service.projections.digest import digests, fold_all
-from service.projections.dumpcache import DumpCache, made
+from service.projections.dumpcache import DumpCache
 from service.projections.light import decode_light, encode_light
 from service.projections.pieces import ANY, PER_PIECE, Journaled, Pieces, merge
 
@@ -84,7 +84,7 @@ def test_light_snapshots_in_pieces_load_the_states_folded() -> None:
 
 def _scratch(models: dict[str, dict[str, list[int]]]) -> dict[str, bytes]:
     """The pieces ``Pieces`` cuts from scratch, with the same dumps as ``Journaled``."""
-    fragments = {key: made(catalog.dump_facts(fields)) for key, fields in models.items()}
+    fragments = DumpCache().fragments("model", models, catalog.dump_facts)
     packed = Pieces().pack("catalog", {"models": fragments}, ("models", ANY))
     del packed["catalog"]  # the part without its members: not ``Journaled``'s
     return packed

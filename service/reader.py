@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -134,6 +135,9 @@ def _rows(conn: Connection, sql: str, params: list[Any]) -> list[Any]:
 
 
 _FOLD_SELECT = "SELECT position, type, data, occurred_at, recorded_at, schema FROM events"
+#: SQLite hands the payload over as its UTF-8 bytes, which orjson reads without a str being
+#: made of them first (the other columns stay text: str keys are the fast dictionary path).
+_FOLD_SELECT_SQLITE = _FOLD_SELECT.replace(" data,", " CAST(data AS BLOB),")
 
 
 def fetch_folds(
@@ -147,7 +151,7 @@ def fetch_folds(
     """Like ``fetch``, but only what folds read (rebuilds and past reads use it); ``types``
     leaves out events no fold reads (item observations carry the largest payloads)."""
     where, params = _window(conn, after, until, occurred_until, types=types)
-    sql = f"{_FOLD_SELECT} WHERE {where} ORDER BY position LIMIT {int(limit)}"
+    sql = f"{_fold_select(conn)} WHERE {where} ORDER BY position LIMIT {int(limit)}"
     return _fold_rows(conn, sql, params, f"after position {after}")
 
 
@@ -175,7 +179,7 @@ def fetch_folds_by_time(
         clauses.append(f"position <= {mark}")
         params.append(max_position)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    sql = f"{_FOLD_SELECT} {where} ORDER BY occurred_at, position LIMIT {int(limit)}"
+    sql = f"{_fold_select(conn)} {where} ORDER BY occurred_at, position LIMIT {int(limit)}"
     return _fold_rows(conn, sql, params, "in world-time order")
 
 
@@ -186,12 +190,16 @@ def _only(clauses: list[str], params: list[Any], types: Collection[str] | None, 
         params.extend(names)
 
 
+def _fold_select(conn: Connection) -> str:
+    return _FOLD_SELECT_SQLITE if conn.dialect.name == "sqlite" else _FOLD_SELECT
+
+
 def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> list[FoldEvent]:
     rows = _rows(conn, sql, params)
     # The hot loop of every rebuild: each distinct time is parsed once (rows of a snapshot
     # share one), then plain subscripts; tuples are built without namedtuple's Python __new__.
     try:
-        times = _parse_times({row[3] for row in rows} | {row[4] for row in rows})
+        times = _parse_times({*map(_OCCURRED, rows), *map(_RECORDED, rows)})
         new, fold, loads = tuple.__new__, FoldEvent, orjson.loads
         if conn.dialect.name == "sqlite":  # JSON text; PostgreSQL hands JSONB over decoded
             events = [new(fold, (p, t, loads(d), times[o], times[r])) for p, t, d, o, r, _ in rows]
@@ -199,13 +207,18 @@ def _fold_rows(conn: Connection, sql: str, params: list[Any], where: str) -> lis
             events = [new(fold, (p, t, d, times[o], times[r])) for p, t, d, o, r, _ in rows]
     except (ValueError, TypeError) as exc:
         raise IntegrityError(f"an event {where} no longer decodes ({exc})") from None
-    # Folds read payloads in their current shape: old schemas go through the upcasters.
+    # Folds read payloads in their current shape: old schemas go through the upcasters (the
+    # rows are looked at one by one only if some type and schema pair of the chunk is old).
     current = CURRENT.get
-    for index, row in enumerate(rows):
-        if current(row[1], row[5]) != row[5]:
-            event = events[index]
-            events[index] = event._replace(data=current_data(event.type, row[5], event.data))
+    if any(current(name, schema) != schema for name, schema in set(map(_TYPE_SCHEMA, rows))):
+        for index, row in enumerate(rows):
+            if current(row[1], row[5]) != row[5]:
+                event = events[index]
+                events[index] = event._replace(data=current_data(event.type, row[5], event.data))
     return events
+
+
+_OCCURRED, _RECORDED, _TYPE_SCHEMA = itemgetter(3), itemgetter(4), itemgetter(1, 5)
 
 
 def _parse_times(values: set[Any]) -> dict[Any, datetime]:

@@ -44,7 +44,6 @@ SETTLE_MARGIN = timedelta(hours=6)
 DENSE_CHECKPOINTS = 8
 #: … and further back, one in this many.
 SPARSE_EVERY = 64
-_key = itemgetter(0, 1)
 _time = itemgetter(0)
 
 #: ``(entries replayed, key of the last one, race copy)``
@@ -81,28 +80,40 @@ def _add(state: CrownState, entry: Entry) -> CrownState:
     if timeline:
         last = timeline.last_key()
         if entry[0] < last[0] or (entry[0] == last[0] and entry[1] < last[1]):
-            key = (entry[0], entry[1])
-            if state.dirty_from is None or key < state.dirty_from:
-                state.dirty_from = key
+            _older(state, (entry[0], entry[1]))
     return state
 
 
+def _older(state: CrownState, key: tuple[datetime, int]) -> None:
+    """An entry at ``key`` came older than the timeline's newest: replay from there."""
+    if state.dirty_from is None or key < state.dirty_from:
+        state.dirty_from = key
+
+
 def _score(state: CrownState, event: Foldable) -> CrownState:
-    data = event.data
-    entry = (
-        event.occurred_at,
-        event.position,
-        SCORE,
-        data["leaderboard"],
-        data["model"],
-        data["method"],
-        data["value"],
-        data.get("ci_low"),
-        data.get("ci_high"),
-        open_weights_of(data),
-        data.get("complete", True),
+    # Every row of every board snapshot: ``_add`` written out, the common case first.
+    data, when, position = event.data, event.occurred_at, event.position
+    state.pending.append(
+        (
+            when,
+            position,
+            SCORE,
+            data["leaderboard"],
+            data["model"],
+            data["method"],
+            data["value"],
+            data.get("ci_low"),
+            data.get("ci_high"),
+            open_weights_of(data) if "open_weights" in data or "license" in data else None,
+            data.get("complete", True),
+        )
     )
-    return _add(state, entry)
+    timeline = state.timeline
+    if timeline:
+        last = timeline.last_key()
+        if when < last[0] or (when == last[0] and position < last[1]):
+            _older(state, (when, position))
+    return state
 
 
 def _withdrawn(state: CrownState, event: Foldable) -> CrownState:
@@ -167,7 +178,9 @@ def settle(state: CrownState) -> CrownState:
         return state
     pending, state.pending = state.pending, []
     if state.dirty_from is None:
-        pending.sort(key=_key)
+        # Entries sort as tuples by (occurred_at, position): an event adds one entry at most,
+        # so no two share a position and no later field is compared (no key tuples to make).
+        pending.sort()
         _advance(state, pending)
         return state
     kept = [c for c in state.checkpoints if c[1] < state.dirty_from]
@@ -191,7 +204,7 @@ def settle_older(state: CrownState, margin: timedelta = SETTLE_MARGIN) -> CrownS
     if state.dirty_from is not None or not state.pending:
         return state
     pending = state.pending
-    pending.sort(key=_key)
+    pending.sort()
     cut = bisect_left(pending, pending[-1][0] - margin, key=_time)
     if cut:
         state.pending = pending[cut:]

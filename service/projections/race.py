@@ -58,8 +58,9 @@ def _score(race: Race, entry: Entry) -> None:
         known = race.facts.get(model)
         if known is None or known[0][0] == HINT:  # an own fact always outranks a row's hint
             _open(race, when, model, (HINT, 1.0, when, position), row_open)
-    board = board_of(race, slug)
-    begin_instant(board, race.eligible, when)
+    board = race.boards.get(slug) or board_of(race, slug)
+    if board.instant != when:  # rows of one snapshot share their instant: once per snapshot
+        begin_instant(board, race.eligible, when)
     if board.first_method is None:
         board.first_method = method
     rows = board.rows.get(method)

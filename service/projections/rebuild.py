@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -23,6 +24,7 @@ from service.schema import checkpoints, projection_rows
 from service.store import lock_log
 
 Progress = Callable[[int], None]
+_occurred_at = attrgetter("occurred_at")
 #: Snapshots a rebuild keeps made (but its crown part) while the crown's process catches up.
 PENDING = 16
 
@@ -74,7 +76,7 @@ def _fold_windows(
             if isinstance(side, crownfold.LocalCrown):
                 side.fold(chunk)
             if chunk:
-                last, latest = chunk[-1], max(event.occurred_at for event in chunk)
+                last, latest = chunk[-1], max(map(_occurred_at, chunk))
                 newest = latest if newest is None or latest > newest else newest
             kinds = snapshots.due_kinds(until, after, *every)
             if isinstance(side, crownfold.LocalCrown):

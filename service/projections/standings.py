@@ -102,13 +102,14 @@ def _score(state: Standings, event: Foldable) -> Standings:
         rows = board.rows[method] = {}
     if data.get("complete", True):
         listed = board.snapshots.get(method)
-        if listed is None or (when, position) > listed:
+        if listed is None or when > listed[0] or (when == listed[0] and position > listed[1]):
             board.snapshots[method] = (when, position)
     model = data["model"]
     old = rows.get(model)
     if old is None or when > old[0] or (when == old[0] and position > old[1]):
         rows[model] = (
-            when, position, data["value"], data.get("rank"), open_weights_of(data),
+            when, position, data["value"], data.get("rank"),
+            open_weights_of(data) if "open_weights" in data or "license" in data else None,
             data.get("ci_low"), data.get("ci_high"), data.get("votes"),
         )  # fmt: skip
     return state

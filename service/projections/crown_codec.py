@@ -116,10 +116,12 @@ def _load_board(dumped: dict[str, Any]) -> Board:
 
 
 def _dump_facts(facts: dict[str, Any]) -> dict[str, list[Any]]:
-    return {
-        model: [[tier, confidence, format_time(t), position], is_open]
-        for model, ((tier, confidence, t, position), is_open) in facts.items()
-    }
+    return {model: _dump_fact(fact) for model, fact in facts.items()}
+
+
+def _dump_fact(fact: tuple[tuple[Any, ...], bool]) -> list[Any]:
+    (tier, confidence, t, position), is_open = fact
+    return [[tier, confidence, format_time(t), position], is_open]
 
 
 def _dump_race(race: Race, role: str | None = None) -> dict[str, Any]:
@@ -130,7 +132,9 @@ def _dump_race(race: Race, role: str | None = None) -> dict[str, Any]:
         facts: Any = _dump_facts(race.facts)
     else:
         boards = {slug: _dump_board(board, (role, slug)) for slug, board in race.boards.items()}
-        facts = _REUSED.fragment((role, "facts"), race.facts, _dump_facts)
+        # One dump per model, made again only for the models whose fact changed: the race's
+        # facts grow with the models of the whole log, and a few change between snapshots.
+        facts = _REUSED.fragments((role, "facts"), race.facts, _dump_fact)
     return {
         "boards": boards,
         "facts": facts,

@@ -47,19 +47,21 @@ class DumpCache:
         return made
 
     def fragments(
-        self, group: Hashable, parts: dict[str, dict[Any, Any]], dump: Callable[[Any], Any]
+        self, group: Hashable, parts: dict[str, Any], dump: Callable[[Any], Any]
     ) -> dict[str, orjson.Fragment]:
         """``{key: fragment(…, part, dump)}`` for every ``key: part`` of ``parts``, in one
         pass (a catalog's thousands of models, every light snapshot: the per-call overhead of
-        ``fragment`` was most of the cost)."""
+        ``fragment`` was most of the cost). A part may also be a tuple (immutable: kept as is,
+        and the same object is known unchanged without comparing it)."""
         kept = self._groups.get(group)
         if kept is None or len(kept) >= self._limit:
             kept = self._groups[group] = {}
         out = {}
         for key, part in parts.items():
             entry = kept.get(key)
-            if entry is None or entry[0] != part:
-                entry = kept[key] = (part.copy(), self._made(dump(part)))
+            if entry is None or (entry[0] is not part and entry[0] != part):
+                held = part if isinstance(part, tuple) else part.copy()
+                entry = kept[key] = (held, self._made(dump(part)))
             out[key] = entry[1]
         return out
 

@@ -128,6 +128,7 @@ def test_reused_dumps_are_always_those_of_the_state_now() -> None:
 def _plain_light(state: object) -> object:
     """The crown's light dump with nothing reused (every cached dump forgotten first)."""
     crown_codec._REUSED._kept.clear()
+    crown_codec._REUSED._groups.clear()
     return orjson.loads(orjson.dumps(crown_codec.dump_light(state)))  # type: ignore[arg-type]
 
 
@@ -183,6 +184,44 @@ def test_fragments_of_many_parts_redo_only_the_changed_ones() -> None:
     assert len(dumps) == 4 and third["a"] is first["a"]
     assert orjson.loads(orjson.dumps(third)) == {"a": {"x": 1}, "b": {"x": 3}, "c": {"x": 4}}
     assert cache.fragments("labs", {"a": {"x": 9}}, dump)["a"] is not first["a"]  # own group
+
+
+def test_immutable_parts_are_kept_as_they_are_and_redone_when_replaced() -> None:
+    dumps: list[object] = []
+
+    def dump(part: tuple[int, str]) -> list[object]:
+        dumps.append(part)
+        return list(part)
+
+    cache = DumpCache(as_text=False)
+    parts = {"a": (1, "x"), "b": (2, "y")}
+    first = cache.fragments("facts", parts, dump)
+    parts["a"] = (1, "x")  # another tuple, equal: reused
+    assert cache.fragments("facts", parts, dump)["a"] is first["a"] and len(dumps) == 2
+    parts["b"] = (3, "z")  # replaced by a different value: dumped again
+    third = cache.fragments("facts", parts, dump)
+    assert len(dumps) == 3 and third["a"] is first["a"] and third["b"] is not first["b"]
+    assert orjson.loads(orjson.dumps(third)) == {"a": [1, "x"], "b": [3, "z"]}
+
+
+def test_the_crowns_facts_are_dumped_again_only_for_the_models_that_changed() -> None:
+    """A light snapshot dumps the race's facts model by model: after a fold that changes one
+    model's fact, that model's dump is new and every other model's is the one kept."""
+    states = fold_all([])
+    states["crown"] = crown.initial(checkpoint_every=64)  # a base race: the light form
+    fold_all(EVENTS[:3000], states)
+    crown_codec._REUSED._groups.clear()
+    race = crown.settle(states["crown"]).race
+    crown_codec.dump_light(states["crown"])
+    kept = dict(crown_codec._REUSED._groups[("race", "facts")])
+    changed = sorted(race.facts)[0]
+    (tier, confidence, when, position), is_open = race.facts[changed]
+    race.facts[changed] = ((tier, confidence, when, position + 1), is_open)
+    dumped = orjson.loads(orjson.dumps(crown_codec.dump_light(states["crown"])))
+    now = crown_codec._REUSED._groups[("race", "facts")]
+    assert [m for m in race.facts if now[m] is not kept[m]] == [changed]
+    assert dumped["facts"][changed][0][3] == position + 1
+    assert len(race.facts) > 1
 
 
 def test_a_part_is_decoded_once_and_loaded_states_are_independent() -> None:

@@ -51,7 +51,8 @@ def open_weights_of(data: dict[str, Any]) -> bool | None:
     """Whether a payload says the weights are open: its flag, else read from its license.
 
     A named license other than ``Proprietary`` means open weights (a leaderboard's License
-    column names the license of open models and says ``Proprietary`` for the rest).
+    column names the license of open models and says ``Proprietary`` for the rest). None when
+    the payload has neither key: the folds' per-row hot paths test that before calling.
     """
     flag = data.get("open_weights")
     if flag is not None:

@@ -48,11 +48,11 @@ def light_parts(states: States, cutoff: datetime) -> dict[str, bytes]:
     """Each part of the light form of ``states`` but the crown's, compressed (the catalog's
     models and the boards' rows in pieces: ``service.projections.pieces``); mentions before
     ``cutoff`` are left out."""
-    facts = states["catalog"]
-    labs = {"labs": _DUMPED.fragments("lab", facts.labs, catalog.dump_facts), "models": {}}
+    known = states["catalog"]
+    labs = {"labs": _DUMPED.fragments("lab", known.labs, catalog.dump_facts), "models": {}}
     return {
         "catalog": compression.compress(orjson.dumps(labs)),
-        **_MODELS.pack(facts.models, facts.changes),
+        **_MODELS.pack(known.models, known.changes),
         **_PIECES.pack(
             "standings",
             standings_codec.dump(states["standings"], _DUMPED),

@@ -196,7 +196,9 @@ def test_immutable_parts_are_kept_as_they_are_and_redone_when_replaced() -> None
     cache = DumpCache(as_text=False)
     parts = {"a": (1, "x"), "b": (2, "y")}
     first = cache.fragments("facts", parts, dump)
-    parts["a"] = (1, "x")  # another tuple, equal: reused
+    equal = tuple([1, "x"])  # made at run time: another object than the literal above
+    assert equal is not parts["a"]
+    parts["a"] = equal  # another tuple, equal: reused
     assert cache.fragments("facts", parts, dump)["a"] is first["a"] and len(dumps) == 2
     parts["b"] = (3, "z")  # replaced by a different value: dumped again
     third = cache.fragments("facts", parts, dump)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy.engine import Connection, Engine
 
 from service.clock import to_utc
 from service.errors import IntegrityError
 from service.events import FoldEvent, Provenance, StoredEvent
 from service.upcasting import CURRENT, current_data
+
+if TYPE_CHECKING:  # the crown's fold process reads without SQLAlchemy (service.driverconn)
+    from sqlalchemy.engine import Connection, Engine
 
 _SELECT = (
     "SELECT position, stream, version, type, schema, data, occurred_at, recorded_at, source, "

@@ -23,18 +23,16 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import structlog
-from sqlalchemy.engine import Engine
-
-from service import reader
+from service import driverconn, reader
 from service.events import FoldEvent
 from service.gcpause import paused_gc
-from service.projections import crown, snapshots
+from service.projections import crown, snapkinds
 from service.projections.crown import CrownState
 
-log = structlog.get_logger(__name__)
+if TYPE_CHECKING:  # the child process loads no SQLAlchemy (service.driverconn)
+    from sqlalchemy.engine import Engine
 
 CROWN_TYPES: frozenset[str] = frozenset(crown.HANDLERS)
 #: Below this many events a second process costs more (its start-up) than it saves.
@@ -80,7 +78,7 @@ class Pacer:
             return None
         # The entries newer than the margin stay pending here: a copy takes them in.
         view = crown.settle(crown.copy(state)) if state.pending else state
-        return {kind: snapshots.crown_part(view, kind) for kind in kinds}
+        return {kind: snapkinds.crown_part(view, kind) for kind in kinds}
 
 
 class LocalCrown:
@@ -140,7 +138,7 @@ def fold_crown(
     local = LocalCrown()
     for after, until in windows(head, step):
         local.fold(reader.fetch_folds(conn, after, until, limit=step, types=CROWN_TYPES))
-        kinds = snapshots.due_kinds(until, after, light_every, full_every)
+        kinds = snapkinds.due_kinds(until, after, light_every, full_every)
         parts = local.window_done(kinds)
         if kinds:
             yield until, parts
@@ -152,17 +150,17 @@ def _child() -> None:
     pickled messages to stdout (the child's own logs go to stderr)."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # nothing else may write into the message stream
-    from service.db import create_engine  # the child imports what it needs itself
-
     try:
-        url, head, step, every = pickle.load(sys.stdin.buffer)  # our parent's bytes
-        engine = create_engine(url)
-        with paused_gc(), engine.connect() as conn:
-            for item in fold_crown(conn, head, step, *every):
-                message = ("done", item) if isinstance(item, CrownState) else ("snapshot", item)
-                pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
-                out.flush()
-        engine.dispose()
+        target, head, step, every = pickle.load(sys.stdin.buffer)  # our parent's bytes
+        conn = driverconn.connect(target)
+        try:
+            with paused_gc():
+                for item in fold_crown(conn, head, step, *every):
+                    kind = "done" if isinstance(item, CrownState) else "snapshot"
+                    pickle.dump((kind, item), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.flush()
+        finally:
+            conn.close()
     except BaseException:  # reported to the parent, which fails the rebuild
         pickle.dump(("error", traceback.format_exc()), out)
         raise SystemExit(1) from None
@@ -184,7 +182,9 @@ class CrownProcess:
             [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert self._process.stdin is not None and self._process.stdout is not None
-        job = (url, head, step, (light_every, full_every))
+        from sqlalchemy.engine import make_url
+
+        job = (driverconn.target_of(make_url(url)), head, step, (light_every, full_every))
         self._process.stdin.write(pickle.dumps(job))
         self._process.stdin.close()
         self._messages: queue.Queue[tuple[str, Any]] = queue.Queue()

@@ -23,21 +23,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from service import compression, reader
-from service.projections import catalog, crown, crown_codec, places, standings_codec
+from service.projections import catalog, crown, places, standings_codec
 from service.projections.digest import Names, States, initial_states, load_all
 from service.projections.light import (
-    crown_light,
     decode_light,
     light_parts,
     mention_cutoff,
     pack_light,
 )
+from service.projections.snapkinds import HISTORY, crown_part, due_kinds
 from service.schema import projection_snapshots as table
 
 LIGHT_EVERY = 10_000
 FULL_EVERY = 100_000
-#: Marks a full snapshot whose crown timeline and mention times are to be read from the log.
-HISTORY = "history_in_log"
 _HISTORY_TYPES = frozenset({*crown.HANDLERS, *places.HANDLERS})
 
 
@@ -63,15 +61,6 @@ def encode_full(dumped: dict[str, Any], crown_json: bytes) -> bytes:
         "places": {"mentions": {}, HISTORY: True},
     }
     return compression.compress(orjson.dumps(whole, option=orjson.OPT_SORT_KEYS))
-
-
-def crown_part(state: crown.CrownState, kind: str) -> bytes:
-    """The crown's part of a ``kind`` snapshot of ``state`` (settled): a light snapshot's
-    compressed (``light.crown_light``), a full snapshot's JSON."""
-    if kind == "light":
-        return crown_light(state)
-    dumped = {**crown_codec.dump(state, tail=0), HISTORY: True}
-    return orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS)
 
 
 def decode_full(blob: bytes) -> States:
@@ -107,15 +96,6 @@ def restore_history(conn: Connection, states: States, position: int) -> States:
         scratch.pending = []
     states["crown"].timeline = scratch.timeline
     return states
-
-
-def due_kinds(position: int, before: int, light_every: int, full_every: int) -> list[str]:
-    """The snapshot kinds due when the log moves from ``before`` to ``position``."""
-    return [
-        kind
-        for kind, every in (("light", light_every), ("full", full_every))
-        if every and position // every > before // every
-    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,12 @@ def replay(
     as_of: str | None = AS_OF,
     known_at: str | None = KNOWN_AT,
     position: int | None = POSITION,
-    light_every: int = typer.Option(
-        10_000, "--light-every", min=0, help="A light snapshot every N events (0: none)."
+    light_every: int | None = typer.Option(
+        None,
+        "--light-every",
+        min=0,
+        help="A light snapshot and an as_of rung every N events (0: neither; default: "
+        "light snapshots every 10,000 on SQLite, 5,000 on PostgreSQL, rungs every 5,000).",
     ),
     full_every: int = typer.Option(
         500_000, "--full-every", min=0, help="A full snapshot every N events (0: none)."
@@ -42,9 +46,9 @@ def replay(
         head = services.store.head()[0]
         with progress_bar("replaying", head) as advance:
             result = rebuild(services.engine, advance, light_every, full_every)
-        if light_every:
+        if light_every is None or light_every:
             with progress_bar("as_of ladder", head) as advance:
-                ladder.extend(services.engine, light_every, advance)
+                ladder.extend(services.engine, light_every or ladder.EVERY, advance)
         writer = services.store.projector("projections")
         if writer is not None and hasattr(writer, "reset"):
             writer.reset()

@@ -100,7 +100,8 @@ class ProjectionWriter:
 
     name = NAME
 
-    def __init__(self, light_every: int = snapshots.LIGHT_EVERY, full_every: int = 50_000) -> None:
+    def __init__(self, light_every: int | None = None, full_every: int = 50_000) -> None:
+        #: None: the database's spacing (``snapshots.light_every``).
         self.light_every = light_every
         self.full_every = full_every
         self._lock = threading.Lock()
@@ -160,10 +161,15 @@ class ProjectionWriter:
         write_checkpoint(conn, NAME, last.position, last.recorded_at)
         prepared = snapshots.prepare(
             self._states, last.position, before, last.recorded_at, self._occurred_max,
-            self.light_every, self.full_every,
+            self._light_every(conn), self.full_every,
         )  # fmt: skip
         snapshots.store(conn, prepared, snapshots.crown_parts(self._states["crown"], prepared))
         self._rows = rows
+
+    def _light_every(self, conn: Connection) -> int:
+        if self.light_every is None:
+            return snapshots.light_every(conn.dialect.name)
+        return self.light_every
 
     def reset(self) -> None:
         """Forget the cache (after a replay rewrote the tables)."""

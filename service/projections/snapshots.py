@@ -36,6 +36,18 @@ from service.schema import projection_snapshots as table
 
 LIGHT_EVERY = 10_000
 FULL_EVERY = 100_000
+#: Light snapshot spacing per database. A past read folds the events after its snapshot, up to
+#: ``LIGHT_EVERY`` of them, and PostgreSQL hands rows over at about half SQLite's rate (the
+#: wire protocol, JSONB): there the snapshots are twice as dense, so that its past reads on a
+#: 10M-event log keep within their bound (docs/benchmarks.md, Session 9).
+LIGHT_EVERY_BY_DATABASE = {"sqlite": LIGHT_EVERY, "postgresql": LIGHT_EVERY // 2}
+
+
+def light_every(dialect: str) -> int:
+    """Events between light snapshots on a database of ``dialect`` (its engine's name)."""
+    return LIGHT_EVERY_BY_DATABASE.get(dialect, LIGHT_EVERY)
+
+
 _HISTORY_TYPES = frozenset({*crown.HANDLERS, *places.HANDLERS})
 
 

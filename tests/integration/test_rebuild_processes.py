@@ -17,7 +17,7 @@ from service import appendsql
 from service.db import WRITE
 from service.projections import crownfold, snapshots
 from service.projections.digest import digests, fold_all
-from service.projections.persist import read_rows
+from service.projections.persist import ProjectionWriter, read_rows
 from service.projections.rebuild import _store_ready, rebuild, rebuild_in_memory
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -164,3 +164,49 @@ def test_pending_snapshots_are_stored_in_order_once_their_crown_came(
     _store_ready(None, pending, keep=4)  # type: ignore[arg-type]
     assert stored == [1, 2, 4] and not pending  # 3's crown replay was pending: no snapshot
     assert [later[n].asked for n in (1, 2, 3, 4)] == [1, 1, 1, 1]
+
+
+def test_the_read_window_changes_nothing_stored(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows of ``STEP`` positions (small, for the CPU's cache) store what windows of the
+    reader's whole chunk did: the crown settles at other places, to the same states."""
+    events = _log(engine)
+    rebuild(engine, light_every=1000, full_every=2000, processes=2)
+    small = _stored(engine)
+    monkeypatch.setattr("service.projections.rebuild.STEP", 10_000)
+    whole = rebuild(engine, light_every=1000, full_every=2000, processes=2)
+    assert _stored(engine) == small
+    assert {kind for _p, kind, _s in small["snapshots"]} == {"light", "full"}
+    assert whole.digests() == digests(fold_all(events))
+
+
+def _light_positions(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT position FROM projection_snapshots WHERE kind = 'light' "
+                    "ORDER BY position"
+                )
+            ).scalars()
+        )
+
+
+def test_light_snapshots_are_spaced_for_the_database(engine: Engine) -> None:
+    """Twice as dense on PostgreSQL (its rows come slower, and past reads fold up to a
+    spacing of them), whether a rebuild or the appends write them."""
+    events = generate(30_000)[:21_000]  # the generator's late backfill left out
+    every = snapshots.light_every(engine.dialect.name)
+    assert every == {"sqlite": 10_000, "postgresql": 5_000}[engine.dialect.name]
+    with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+        appendsql.insert_rows(conn, appendsql.rows_for(conn, events))
+    rebuild(engine, processes=1)
+    assert _light_positions(engine) == list(range(every, len(events) + 1, every))
+    with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+        conn.execute(sa.text("DELETE FROM projection_snapshots"))
+    writer = ProjectionWriter()
+    with engine.connect() as conn, conn.execution_options(**WRITE).begin():
+        for start in range(0, len(events), 500):
+            writer.apply(conn, events[start : start + 500])
+    assert _light_positions(engine) == list(range(every, len(events) + 1, every))

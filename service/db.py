@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from service.driverconn import POSTGRES_CONNECT_ARGS, SQLITE_TIMEOUT
 from service.errors import ConfigError
 
 #: Execution option that makes a SQLite transaction take the write lock at BEGIN.
@@ -48,12 +49,7 @@ def create_engine(url: str) -> Engine:
             json_deserializer=orjson.loads,
             pool_size=10,
             max_overflow=20,
-            # A server that stopped answering fails a connect in seconds, not minutes:
-            # /readyz, /metrics and the CLI report it rather than hang.
-            # JIT compiling pays off for long analytical queries, not for these: reads of a
-            # few thousand rows spent more on compiling than on running once the planner's
-            # estimates grew with the log.
-            connect_args={"connect_timeout": 10, "options": "-c jit=off"},
+            connect_args=POSTGRES_CONNECT_ARGS,
         )
     raise ConfigError(f"database_url: unsupported database {backend!r} (use sqlite or postgresql)")
 
@@ -64,7 +60,7 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         url,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
-        connect_args={"timeout": 60, "check_same_thread": False},
+        connect_args={"timeout": SQLITE_TIMEOUT, "check_same_thread": False},
     )
 
     @event.listens_for(engine, "connect")
@@ -75,7 +71,7 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_TIMEOUT * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

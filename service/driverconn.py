@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 #: ``(dialect name, what the driver connects with)``.
 Target = tuple[str, str]
+#: How every PostgreSQL connection is opened (``service.db``'s engines and this module): a
+#: server that stopped answering fails a connect in seconds, not minutes, so /readyz, /metrics
+#: and the CLI report it rather than hang; and no JIT compiling, which pays off for long
+#: analytical queries, not for these (reads of a few thousand rows spent more on compiling
+#: than on running once the planner's estimates grew with the log).
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {"connect_timeout": 10, "options": "-c jit=off"}
+#: Seconds a SQLite connection waits for another process's write lock.
+SQLITE_TIMEOUT = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +70,7 @@ def connect(target: Target) -> DriverConnection:
     if dialect == "sqlite":
         import sqlite3
 
-        sqlite = sqlite3.connect(where, timeout=60, isolation_level=None)
-        sqlite.execute("PRAGMA busy_timeout=60000")
+        sqlite = sqlite3.connect(where, timeout=SQLITE_TIMEOUT, isolation_level=None)
         return DriverConnection(dialect, sqlite)
     if dialect == "postgresql":
         import orjson
@@ -71,7 +78,5 @@ def connect(target: Target) -> DriverConnection:
         from psycopg.types.json import set_json_loads
 
         set_json_loads(orjson.loads)
-        return DriverConnection(
-            dialect, psycopg.connect(where, connect_timeout=10, options="-c jit=off")
-        )
+        return DriverConnection(dialect, psycopg.connect(where, **POSTGRES_CONNECT_ARGS))
     raise ValueError(f"no driver-level connection for {dialect!r}")

@@ -46,7 +46,7 @@ def replay(
         head = services.store.head()[0]
         with progress_bar("replaying", head) as advance:
             result = rebuild(services.engine, advance, light_every, full_every)
-        if light_every is None or light_every:
+        if light_every != 0:
             with progress_bar("as_of ladder", head) as advance:
                 ladder.extend(services.engine, light_every or ladder.EVERY, advance)
         writer = services.store.projector("projections")

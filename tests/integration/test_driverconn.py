@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine, make_url
@@ -46,7 +47,7 @@ def test_targets_keep_what_the_driver_needs() -> None:
         driverconn.connect(("oracle", "x"))
 
 
-def test_the_crown_process_loads_no_sqlalchemy(tmp_path: object) -> None:
+def test_the_crown_process_loads_no_sqlalchemy(tmp_path: Path) -> None:
     probe = (
         "import sys\n"
         "import service.projections.crownfold as fold\n"

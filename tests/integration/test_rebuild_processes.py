@@ -169,12 +169,13 @@ def test_pending_snapshots_are_stored_in_order_once_their_crown_came(
 def test_the_read_window_changes_nothing_stored(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Windows of ``STEP`` positions (small, for the CPU's cache) store what windows of the
-    reader's whole chunk did: the crown settles at other places, to the same states."""
+    """Windows of ``STEP`` positions (small, for the CPU's cache) store what windows twice
+    as large did (a rebuild's window is at most the snapshot spacing, 1,000 here): the crown
+    settles at other places, to the same states."""
     events = _log(engine)
     rebuild(engine, light_every=1000, full_every=2000, processes=2)
     small = _stored(engine)
-    monkeypatch.setattr("service.projections.rebuild.STEP", 10_000)
+    monkeypatch.setattr("service.projections.rebuild.STEP", 1_000)
     whole = rebuild(engine, light_every=1000, full_every=2000, processes=2)
     assert _stored(engine) == small
     assert {kind for _p, kind, _s in small["snapshots"]} == {"light", "full"}
